@@ -1,0 +1,159 @@
+//! `thiluat` subcommands. `main` stays thin: parse, load config, run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::play::Play;
+use crate::startup::Application;
+use crate::store::{pg, RedisStore};
+
+#[derive(Parser)]
+#[command(name = "thiluat", version, about = "Online legal-knowledge contests for Vietnamese provinces")]
+struct Cli {
+    /// TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "THILUAT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the websocket and the phone app, and run the background jobs.
+    Serve {
+        /// Run even if Redis can lose acknowledged answers in a crash (reported in /readyz).
+        #[arg(long)]
+        unsafe_durability: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Migrate, import the demo contest (rounds moved to this week) unless present, and serve.
+    Demo {
+        #[arg(long)]
+        bind: Option<String>,
+        /// The contest definition to use.
+        #[arg(long, default_value = "demo/contest.toml")]
+        file: PathBuf,
+    },
+    /// Contest administration.
+    Contest {
+        #[command(subcommand)]
+        command: ContestCommand,
+    },
+    /// Finalise a round: auto-submit, persist, rank. Safe to re-run.
+    Finalize { round: i64 },
+    /// Recompute a round from Postgres and compare with Redis; exits 1 on any difference.
+    Verify { round: i64 },
+}
+
+#[derive(Subcommand)]
+enum ContestCommand {
+    /// Import a contest definition (TOML) and its question bank (CSV or XLSX).
+    Import {
+        file: PathBuf,
+        /// Move the rounds so the first opens this Monday (Asia/Ho_Chi_Minh).
+        #[arg(long)]
+        rebase_to_now: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(config.log_format);
+    let result = actix_web::rt::System::new().block_on(run(cli.command, config));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { unsafe_durability } => {
+            config.redis.unsafe_durability |= unsafe_durability;
+            let app = Application::build(&config).await?;
+            tracing::info!(http.port = app.port(), durability = %app.state().redis.durability().label(), "serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let pool = pg::connect(&config.database).await?;
+            pg::migrate(&pool).await?;
+            println!("migrations applied");
+        }
+        Command::Demo { bind, file } => {
+            if let Some(bind) = bind {
+                config.http.bind = bind;
+            }
+            let pool = pg::connect(&config.database).await?;
+            pg::migrate(&pool).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let def = crate::contest::ContestDefinition::parse(&text)?;
+            let slug = def.slug.clone();
+            if pg::contest_by_slug(&pool, &slug).await?.is_none() {
+                let imported = crate::import::import(&pool, &file, Some(chrono::Utc::now())).await?;
+                println!(
+                    "imported the demo contest: {} questions, {} units, rounds {:?}",
+                    imported.questions, imported.units, imported.round_ids
+                );
+            }
+            let app = Application::build(&config).await?;
+            let base = config.http.public_url.clone().unwrap_or_else(|| format!("http://127.0.0.1:{}", app.port()));
+            println!("\nthiluat demo is running.\n  player:  {base}/c/{slug}\n  health:  {base}/readyz\n  metrics: {base}/metrics\nPress Ctrl-C to stop.\n");
+            app.run_until_stopped().await?;
+        }
+        Command::Contest { command: ContestCommand::Import { file, rebase_to_now } } => {
+            let pool = pg::connect(&config.database).await?;
+            pg::migrate(&pool).await?;
+            let imported = crate::import::import(&pool, &file, rebase_to_now.then(chrono::Utc::now)).await?;
+            println!(
+                "imported contest {:?} (id {}): {} questions, {} units, rounds {:?}",
+                imported.slug, imported.contest_id, imported.questions, imported.units, imported.round_ids
+            );
+        }
+        Command::Finalize { round } => {
+            let (pool, play) = stores(&config).await?;
+            let report = crate::jobs::finalize::finalize(&pool, &play, round).await?;
+            println!(
+                "round {} finalised: {} ranked, {} auto-submitted, {} events persisted, prediction actual {:?}",
+                report.round_id, report.ranked, report.auto_submitted, report.persisted, report.prediction_actual
+            );
+        }
+        Command::Verify { round } => {
+            let (pool, play) = stores(&config).await?;
+            let diffs = crate::jobs::finalize::verify(&pool, &play, round).await?;
+            if diffs.is_empty() {
+                println!("round {round}: Postgres and Redis agree");
+            } else {
+                for d in &diffs {
+                    println!("DIFF {d}");
+                }
+                println!("round {round}: {} differences", diffs.len());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn stores(config: &Config) -> anyhow::Result<(sqlx::PgPool, Play)> {
+    let pool = pg::connect(&config.database).await?;
+    let mut redis_config = config.redis.clone();
+    // Reading and finalising do not acknowledge answers: any persistence mode will do.
+    redis_config.unsafe_durability = true;
+    let redis = RedisStore::connect(&redis_config).await?;
+    Ok((pool.clone(), Play::new(pool, redis)))
+}

@@ -1,0 +1,276 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML file
+//! (`--config` or `THILUAT_CONFIG`), then environment variables. Secrets are wrapped so
+//! that `Debug` never prints them.
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub jobs: JobsConfig,
+    /// Master secret (64 hex characters); keys for encryption, HMAC and tokens derive from it.
+    pub secret: Secret,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub bind: String,
+    /// Public base URL printed by `demo` and used in links.
+    pub public_url: Option<String>,
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    pub url: Secret,
+    /// Prefix of every key: lets several apps (tests) share one Redis.
+    pub key_prefix: String,
+    /// When > 0, answers are acknowledged after `WAITAOF 0 N` (HA with replicas).
+    pub waitaof_replicas: u32,
+    /// Run even when Redis would lose acknowledged answers in a crash.
+    pub unsafe_durability: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    pub enabled: bool,
+    pub persister_batch: usize,
+    pub idle_poll_ms: u64,
+    /// Pending stream entries idle this long are reclaimed from a dead consumer.
+    pub reclaim_idle_ms: u64,
+    pub consumer_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            http: HttpConfig::default(),
+            database: DatabaseConfig::default(),
+            redis: RedisConfig::default(),
+            jobs: JobsConfig::default(),
+            secret: Secret::default(),
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".into(), public_url: None, workers: None }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: Secret::new("postgres://postgres@127.0.0.1:5432/thiluat"), max_connections: 20 }
+    }
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("redis://127.0.0.1:6379/"),
+            key_prefix: String::new(),
+            waitaof_replicas: 0,
+            unsafe_durability: false,
+        }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { enabled: true, persister_batch: 1000, idle_poll_ms: 100, reclaim_idle_ms: 30_000, consumer_name: None }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (when given), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// Environment overrides: `THILUAT_SECTION_KEY`, plus the conventional
+    /// `DATABASE_URL` and `REDIS_URL`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(name: &str, value: String) -> anyhow::Result<T> {
+            match value.parse() {
+                Ok(v) => Ok(v),
+                Err(_) => bail!("environment variable {name} has an invalid value"),
+            }
+        }
+        if let Some(v) = var("DATABASE_URL") {
+            self.database.url = Secret::new(v);
+        }
+        if let Some(v) = var("REDIS_URL") {
+            self.redis.url = Secret::new(v);
+        }
+        let get = |name: &str| var(&format!("THILUAT_{name}"));
+        if let Some(v) = get("HTTP_BIND") {
+            self.http.bind = v;
+        }
+        if let Some(v) = get("HTTP_PUBLIC_URL") {
+            self.http.public_url = Some(v);
+        }
+        if let Some(v) = get("HTTP_WORKERS") {
+            self.http.workers = Some(parse("THILUAT_HTTP_WORKERS", v)?);
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            self.database.url = Secret::new(v);
+        }
+        if let Some(v) = get("DATABASE_MAX_CONNECTIONS") {
+            self.database.max_connections = parse("THILUAT_DATABASE_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = get("REDIS_URL") {
+            self.redis.url = Secret::new(v);
+        }
+        if let Some(v) = get("REDIS_KEY_PREFIX") {
+            self.redis.key_prefix = v;
+        }
+        if let Some(v) = get("REDIS_WAITAOF_REPLICAS") {
+            self.redis.waitaof_replicas = parse("THILUAT_REDIS_WAITAOF_REPLICAS", v)?;
+        }
+        if let Some(v) = get("REDIS_UNSAFE_DURABILITY") {
+            self.redis.unsafe_durability = parse("THILUAT_REDIS_UNSAFE_DURABILITY", v)?;
+        }
+        if let Some(v) = get("JOBS_ENABLED") {
+            self.jobs.enabled = parse("THILUAT_JOBS_ENABLED", v)?;
+        }
+        if let Some(v) = get("SECRET") {
+            self.secret = Secret::new(v);
+        }
+        if let Some(v) = get("LOG_FORMAT") {
+            self.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                _ => bail!("THILUAT_LOG_FORMAT must be json or pretty"),
+            };
+        }
+        Ok(())
+    }
+
+    /// The 32-byte master secret.
+    pub fn master_secret(&self) -> anyhow::Result<[u8; 32]> {
+        let raw = self.secret.expose().trim();
+        if raw.is_empty() {
+            bail!("no secret configured: set THILUAT_SECRET to 64 hex characters (32 random bytes)");
+        }
+        let bytes = hex::decode(raw)
+            .ok()
+            .filter(|b| b.len() == 32)
+            .context("THILUAT_SECRET must be 64 hex characters (32 random bytes)")?;
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&bytes);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_defaults() {
+        let mut config: Config =
+            toml::from_str("[http]\nbind = \"0.0.0.0:9000\"\n[redis]\nkey_prefix = \"file\"\n").expect("valid toml");
+        config
+            .apply_env(|name| match name {
+                "REDIS_URL" => Some("redis://127.0.0.1:7000/".into()),
+                "THILUAT_REDIS_KEY_PREFIX" => Some("env".into()),
+                _ => None,
+            })
+            .expect("valid env");
+        assert_eq!(config.http.bind, "0.0.0.0:9000");
+        assert_eq!(config.redis.key_prefix, "env");
+        assert_eq!(config.redis.url.expose(), "redis://127.0.0.1:7000/");
+        assert_eq!(config.jobs.persister_batch, 1000);
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = Config {
+            secret: Secret::new("00".repeat(32)),
+            database: DatabaseConfig { url: Secret::new("postgres://user:hunter2@db/x"), max_connections: 1 },
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains(&"00".repeat(32)));
+    }
+
+    #[test]
+    fn bad_env_value_is_an_error() {
+        let mut config = Config::default();
+        let err =
+            config.apply_env(|name| (name == "THILUAT_HTTP_WORKERS").then(|| "many".into())).expect_err("must fail");
+        assert!(err.to_string().contains("THILUAT_HTTP_WORKERS"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<Config>("[http]\nbnid = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn master_secret_must_be_32_bytes() {
+        let mut config = Config::default();
+        assert!(config.master_secret().is_err());
+        config.secret = Secret::new("ab".repeat(31));
+        assert!(config.master_secret().is_err());
+        config.secret = Secret::new("ab".repeat(32));
+        assert_eq!(config.master_secret().expect("valid")[0], 0xab);
+    }
+}

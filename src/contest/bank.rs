@@ -1,0 +1,246 @@
+//! Question banks from CSV or XLSX, one layout for both:
+//! `code, topic, difficulty, question, option_a … option_f, correct, explanation, law, article`.
+//! Parsing reports every bad row at once; a file with any error imports nothing.
+
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+pub const COLUMNS: [&str; 14] = [
+    "code",
+    "topic",
+    "difficulty",
+    "question",
+    "option_a",
+    "option_b",
+    "option_c",
+    "option_d",
+    "option_e",
+    "option_f",
+    "correct",
+    "explanation",
+    "law",
+    "article",
+];
+const OPTION_COLUMNS: std::ops::Range<usize> = 4..10;
+const LETTERS: [char; 6] = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    Easy,
+    Medium,
+    Hard,
+}
+
+impl Difficulty {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Difficulty::Easy => "easy",
+            Difficulty::Medium => "medium",
+            Difficulty::Hard => "hard",
+        }
+    }
+    /// Accepts the English keys and the Vietnamese words organisers write.
+    pub fn parse(s: &str) -> Option<Self> {
+        match crate::domain::text::fold(s).as_str() {
+            "easy" | "de" | "nhan biet" => Some(Self::Easy),
+            "medium" | "trung binh" | "thong hieu" => Some(Self::Medium),
+            "hard" | "kho" | "van dung" => Some(Self::Hard),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankQuestion {
+    pub code: String,
+    pub topic: String,
+    pub difficulty: Difficulty,
+    pub text: String,
+    pub options: Vec<String>,
+    /// Indices into `options`.
+    pub correct: Vec<usize>,
+    pub explanation: String,
+    pub law: String,
+    pub article: String,
+}
+
+/// One problem in one row (1-based, counting the header as row 1, as a spreadsheet does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BankError {
+    pub row: usize,
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+fn clean(s: &str) -> String {
+    s.nfc().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn parse_row(row_no: usize, cells: &[String], errors: &mut Vec<BankError>) -> Option<BankQuestion> {
+    let cell = |i: usize| cells.get(i).map(|s| clean(s)).unwrap_or_default();
+    let mut err =
+        |column: Option<&'static str>, message: String| errors.push(BankError { row: row_no, column, message });
+    let mut bad = false;
+    for (i, name) in [(0, "code"), (1, "topic"), (3, "question")] {
+        if cell(i).is_empty() {
+            err(Some(name), "required".into());
+            bad = true;
+        }
+    }
+    let difficulty = Difficulty::parse(&cell(2));
+    if difficulty.is_none() {
+        err(Some("difficulty"), format!("{:?} is not easy, medium or hard", cell(2)));
+        bad = true;
+    }
+    let options: Vec<String> = OPTION_COLUMNS.map(cell).collect();
+    let last = options.iter().rposition(|o| !o.is_empty()).map_or(0, |i| i + 1);
+    if options[..last].iter().any(String::is_empty) {
+        err(Some("option_a"), "options must be filled from option_a without gaps".into());
+        bad = true;
+    }
+    if last < 2 {
+        err(Some("option_b"), "a question needs at least 2 options".into());
+        bad = true;
+    }
+    let mut correct = Vec::new();
+    for part in cell(10).split([',', ';', ' ']).filter(|p| !p.is_empty()) {
+        let letter = part.chars().next().map(|c| c.to_ascii_uppercase());
+        match letter.and_then(|l| LETTERS.iter().position(|x| *x == l)) {
+            Some(i) if part.chars().count() == 1 && i < last => {
+                if !correct.contains(&i) {
+                    correct.push(i);
+                }
+            }
+            _ => {
+                err(Some("correct"), format!("{part:?} is not the letter of a filled option"));
+                bad = true;
+            }
+        }
+    }
+    if correct.is_empty() && !bad {
+        err(Some("correct"), "required: the letter of the correct option".into());
+        bad = true;
+    }
+    correct.sort_unstable();
+    if bad {
+        return None;
+    }
+    Some(BankQuestion {
+        code: cell(0),
+        topic: cell(1),
+        difficulty: difficulty?,
+        text: cell(3),
+        options: options[..last].to_vec(),
+        correct,
+        explanation: cell(11),
+        law: cell(12),
+        article: cell(13),
+    })
+}
+
+fn parse_rows(rows: Vec<Vec<String>>) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+    let mut errors = Vec::new();
+    let mut rows = rows.into_iter();
+    let header: Vec<String> = rows.next().unwrap_or_default().iter().map(|h| clean(h).to_lowercase()).collect();
+    if header.len() < COLUMNS.len() || header.iter().zip(COLUMNS).any(|(h, c)| h != c) {
+        return Err(vec![BankError {
+            row: 1,
+            column: None,
+            message: format!("the header must be: {}", COLUMNS.join(", ")),
+        }]);
+    }
+    let mut out: Vec<BankQuestion> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, row) in rows.enumerate() {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let code = row.first().map(|c| clean(c)).unwrap_or_default();
+        if let Some(first) = seen.get(&code).filter(|_| !code.is_empty()) {
+            let message = format!("code {code:?} appears twice (first in row {first})");
+            errors.push(BankError { row: i + 2, column: Some("code"), message });
+        }
+        seen.entry(code).or_insert(i + 2);
+        if let Some(q) = parse_row(i + 2, &row, &mut errors) {
+            out.push(q);
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn parse_csv(input: impl Read) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        match record {
+            Ok(r) => rows.push(r.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect()),
+            Err(e) => return Err(vec![BankError { row: i + 1, column: None, message: format!("not valid CSV: {e}") }]),
+        }
+    }
+    parse_rows(rows)
+}
+
+pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+    use calamine::{Reader, Xlsx};
+    let fail = |message: String| vec![BankError { row: 0, column: None, message }];
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| fail(format!("not a valid XLSX file: {e}")))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| fail("the workbook has no sheet".into()))?
+        .map_err(|e| fail(format!("cannot read the first sheet: {e}")))?;
+    let rows = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    parse_rows(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "code,topic,difficulty,question,option_a,option_b,option_c,option_d,option_e,option_f,correct,explanation,law,article\n";
+
+    #[test]
+    fn parses_a_good_file() {
+        let csv = format!("{HEADER}HP-1,hien-phap,dễ,Tuổi bầu cử?,16,18,21,,,,b,Điều 27.,Hiến pháp 2013,Điều 27\n");
+        let qs = parse_csv(csv.as_bytes()).expect("valid");
+        assert_eq!(qs.len(), 1);
+        assert_eq!(qs[0].options, vec!["16", "18", "21"]);
+        assert_eq!(qs[0].correct, vec![1]);
+        assert_eq!(qs[0].difficulty, Difficulty::Easy);
+    }
+
+    #[test]
+    fn reports_every_bad_row_and_imports_nothing() {
+        let csv = format!(
+            "{HEADER}A1,t,easy,Q?,x,y,,,,,C,,,\nA2,t,impossible,Q?,x,y,,,,,A,,,\nA3,t,easy,,x,,,,,,A,,,\nA1,t,easy,Q?,x,y,,,,,A,,,\nA5,t,hard,Q?,x,y,z,,,,A,,,\n"
+        );
+        let errors = parse_csv(csv.as_bytes()).expect_err("bad rows");
+        let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+        assert!(rows.contains(&2) && rows.contains(&3) && rows.contains(&4) && rows.contains(&5), "{errors:?}");
+        assert!(!rows.contains(&6));
+        assert!(errors.iter().any(|e| e.row == 2 && e.column == Some("correct")));
+        assert!(errors.iter().any(|e| e.row == 5 && e.message.contains("twice")));
+    }
+
+    #[test]
+    fn wrong_header_is_one_clear_error() {
+        let errors = parse_csv("a,b,c\n1,2,3\n".as_bytes()).expect_err("bad header");
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("option_a"));
+    }
+
+    #[test]
+    fn text_is_stored_nfc() {
+        let decomposed = "Hie\u{302}\u{301}n pha\u{301}p";
+        let csv = format!("{HEADER}X,t,easy,{decomposed}?,a,b,,,,,A,,,\n");
+        let qs = parse_csv(csv.as_bytes()).expect("valid");
+        assert_eq!(qs[0].text, "Hiến pháp?");
+    }
+}

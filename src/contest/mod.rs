@@ -1,0 +1,11 @@
+//! Contests as data: definitions, question banks, draw rules and the ranking chain. Pure.
+
+pub mod bank;
+pub mod definition;
+pub mod draw;
+pub mod ranking;
+
+pub use bank::{BankError, BankQuestion, Difficulty};
+pub use definition::{ContestDefinition, RoundDefinition};
+pub use draw::{DrawGroup, DrawRule};
+pub use ranking::{RankEntry, RankKey};

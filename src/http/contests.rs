@@ -1,0 +1,106 @@
+//! Public contest pages' data: the contest, the communes list, a round's live leaderboard.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiError, AppState, Lang};
+use crate::domain::units;
+use crate::store::pg;
+
+pub async fn contest(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let contest = pg::contest_by_slug(&state.pg, &path)
+        .await?
+        .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
+    let rounds = pg::rounds_of_contest(&state.pg, contest.id).await?;
+    let unit_rows = pg::units(&state.pg, contest.id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "slug": contest.slug,
+        "title": contest.title,
+        "organiser": contest.organiser,
+        "rules_md": contest.rules_md,
+        "cccd_required": contest.cccd_required,
+        "min_age": contest.min_age,
+        "consent": { "version": contest.consent_version, "text": contest.consent_text },
+        "province_code": contest.province_code,
+        "rounds": rounds.iter().map(|r| json!({
+            "id": r.id,
+            "title": r.title,
+            "opens_at_ms": r.opens_at_ms,
+            "closes_at_ms": r.closes_at_ms,
+            "time_limit_ms": r.time_limit_ms,
+            "attempt_limit": r.attempt_limit,
+            "questions_per_attempt": r.questions_per_attempt,
+            "prediction": r.prediction_target.as_ref().map(|t| json!({"target": t, "question": r.prediction_question})),
+            "finalized": r.finalized,
+        })).collect::<Vec<_>>(),
+        "units": unit_rows.iter().map(|u| json!({"code": u.code, "name": u.name})).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct CommuneQuery {
+    province: Option<String>,
+    q: Option<String>,
+}
+
+/// `?province=15` lists a province's communes; `&q=cam giang` searches with or without marks.
+pub async fn communes(query: web::Query<CommuneQuery>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let list = match (&query.province, &query.q) {
+        (province, Some(q)) => units::search(province.as_deref(), q, 50),
+        (Some(province), None) => units::communes_of(province),
+        (None, None) => return Err(ApiError::new(lang, StatusCode::BAD_REQUEST, "bad_request")),
+    };
+    Ok(HttpResponse::Ok().json(
+        list.iter()
+            .map(|c| json!({"code": c.code, "name": c.name, "type": c.kind, "province_code": c.province_code}))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LeaderboardQuery {
+    limit: Option<u32>,
+}
+
+/// The live ranking (correct answers, then time, then submission); names masked.
+pub async fn leaderboard(
+    path: web::Path<i64>,
+    query: web::Query<LeaderboardQuery>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let round_id = path.into_inner();
+    if pg::round(&state.pg, round_id).await?.is_none() {
+        return Err(ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"));
+    }
+    let limit = query.limit.unwrap_or(20).clamp(1, 100) as isize;
+    let entries = state.redis.leaderboard(round_id, limit).await.map_err(|e| ApiError::internal(lang, &e))?;
+    let ids: Vec<i64> = entries.iter().map(|e| e.participant_id).collect();
+    let names: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, full_name, commune_code FROM participants WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&state.pg)
+            .await?;
+    let rows: Vec<_> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let (name, commune) = names
+                .iter()
+                .find(|n| n.0 == e.participant_id)
+                .map(|n| {
+                    let masked = crate::domain::person::FullName::parse(&n.1).map(|f| f.masked()).unwrap_or_default();
+                    (masked, units::commune(&n.2).map(|c| c.name.clone()).unwrap_or_default())
+                })
+                .unwrap_or_default();
+            json!({"position": i + 1, "name": name, "commune": commune, "correct": e.correct, "duration_ms": e.duration_ms})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"round_id": round_id, "entries": rows})))
+}

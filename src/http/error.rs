@@ -1,0 +1,121 @@
+//! The one JSON error envelope: `{"error": {"code", "message", "field"?, "fields"?}}`.
+//! A 5xx never carries internal details: those go to the log, once.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::FieldError;
+use crate::i18n::{self, Lang};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub lang: Lang,
+    pub field: Option<&'static str>,
+    pub fields: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    pub fn new(lang: Lang, status: StatusCode, code: &'static str) -> Self {
+        Self { status, code, lang, field: None, fields: Vec::new() }
+    }
+
+    pub fn invalid_fields(lang: Lang, errors: &[FieldError]) -> Self {
+        let fields: Vec<FieldProblem> = errors
+            .iter()
+            .map(|e| FieldProblem { field: e.field, code: e.code, message: i18n::message(e.code, lang) })
+            .collect();
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_fields",
+            lang,
+            field: fields.first().map(|f| f.field),
+            fields,
+        }
+    }
+
+    /// Logs the real cause once, answers with nothing internal.
+    pub fn internal(lang: Lang, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(lang, StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Body<'a>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
+    fields: &'a [FieldProblem],
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(Envelope {
+            error: Body {
+                code: self.code,
+                message: i18n::message(self.code, self.lang),
+                field: self.field,
+                fields: &self.fields,
+            },
+        })
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::internal(Lang::Vi, &e)
+    }
+}
+
+fn lang_of(req: &HttpRequest) -> Lang {
+    Lang::from_accept_language(req.headers().get("accept-language").and_then(|v| v.to_str().ok()))
+}
+
+pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let lang = lang_of(req);
+    match err {
+        actix_web::error::JsonPayloadError::Overflow { .. }
+        | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(lang, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").into()
+        }
+        _ => ApiError::new(lang, StatusCode::BAD_REQUEST, "bad_request").into(),
+    }
+}
+
+pub fn query_error(_: actix_web::error::QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(lang_of(req), StatusCode::BAD_REQUEST, "bad_request").into()
+}
+
+pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(lang_of(req), StatusCode::NOT_FOUND, "not_found").into()
+}
+
+pub async fn not_found(lang: Lang) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))
+}

@@ -1,0 +1,187 @@
+//! Registration and return: one participant per phone (and per CCCD) per contest. Phone and
+//! CCCD are stored encrypted, unique by keyed HMAC, and never logged.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiError, AppState, Lang};
+use crate::crypto::Credential;
+use crate::domain::cccd::Cccd;
+use crate::domain::person::{parse_dob, FullName, Sex};
+use crate::domain::phone::Phone;
+use crate::domain::{units, FieldError};
+use crate::store::pg;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    full_name: Option<String>,
+    dob: Option<String>,
+    sex: Option<String>,
+    phone: Option<String>,
+    cccd: Option<String>,
+    commune_code: Option<String>,
+    unit_code: Option<String>,
+    consent: Option<ConsentBody>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    given: bool,
+    version: String,
+}
+
+fn required<'a>(value: &'a Option<String>, field: &'static str, errors: &mut Vec<FieldError>) -> Option<&'a str> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Some(v),
+        _ => {
+            errors.push(FieldError { field, code: "required" });
+            None
+        }
+    }
+}
+
+fn collect<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// Today in Vietnam: ages and birth dates are counted in Asia/Ho_Chi_Minh.
+fn today_vn() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+fn credential_response(
+    state: &AppState,
+    status: StatusCode,
+    participant_id: i64,
+    contest_id: i64,
+    name: &str,
+) -> HttpResponse {
+    let token =
+        state.keys.sign_credential(Credential { participant_id, contest_id, issued_at_s: Utc::now().timestamp() });
+    HttpResponse::build(status).json(json!({"participant_id": participant_id, "token": token, "display_name": name}))
+}
+
+pub async fn register(
+    path: web::Path<String>,
+    body: web::Json<RegisterBody>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let contest = pg::contest_by_slug(&state.pg, &path)
+        .await?
+        .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
+    let b = body.into_inner();
+    let mut errors = Vec::new();
+
+    let name = required(&b.full_name, "full_name", &mut errors).and_then(|v| collect(FullName::parse(v), &mut errors));
+    let min_age = contest.min_age.map(|a| a.max(0) as u32);
+    let dob =
+        required(&b.dob, "dob", &mut errors).and_then(|v| collect(parse_dob(v, today_vn(), min_age), &mut errors));
+    let sex = required(&b.sex, "sex", &mut errors).and_then(|v| collect(Sex::parse(v), &mut errors));
+    let phone = required(&b.phone, "phone", &mut errors).and_then(|v| collect(Phone::parse(v), &mut errors));
+    let cccd_input = b.cccd.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let cccd = match (cccd_input, dob, sex) {
+        (Some(v), Some(dob), Some(sex)) => collect(Cccd::parse(v, dob, sex), &mut errors),
+        (None, _, _) if contest.cccd_required => {
+            errors.push(FieldError { field: "cccd", code: "required" });
+            None
+        }
+        _ => None,
+    };
+    let commune = required(&b.commune_code, "commune_code", &mut errors).and_then(|code| {
+        let found = units::commune(code);
+        if found.is_none() {
+            errors.push(FieldError { field: "commune_code", code: "unknown_commune" });
+        }
+        found
+    });
+    let unit_code = required(&b.unit_code, "unit_code", &mut errors).map(str::to_string);
+    if let Some(code) = &unit_code {
+        if !pg::unit_exists(&state.pg, contest.id, code).await? {
+            errors.push(FieldError { field: "unit_code", code: "unknown_unit" });
+        }
+    }
+    let consent_ok = b.consent.as_ref().is_some_and(|c| c.given && c.version == contest.consent_version);
+    if !consent_ok {
+        errors.push(FieldError { field: "consent", code: "consent_required" });
+    }
+    let (Some(name), Some(dob), Some(sex), Some(phone), Some(commune), Some(unit_code), true) =
+        (name, dob, sex, phone, commune, unit_code, errors.is_empty())
+    else {
+        return Err(ApiError::invalid_fields(lang, &errors));
+    };
+
+    let keys = &state.keys;
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO participants (contest_id, full_name, dob, sex, phone_enc, phone_hmac, phone_masked, cccd_enc, \
+         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13) RETURNING id",
+    )
+    .bind(contest.id)
+    .bind(name.as_str())
+    .bind(dob)
+    .bind(sex.as_str())
+    .bind(keys.encrypt(phone.as_str()))
+    .bind(keys.lookup_hmac("phone", phone.as_str()))
+    .bind(phone.masked())
+    .bind(cccd.as_ref().map(|c| keys.encrypt(c.as_str())))
+    .bind(cccd.as_ref().map(|c| keys.lookup_hmac("cccd", c.as_str())))
+    .bind(&commune.code)
+    .bind(units::DATA_VERSION)
+    .bind(&unit_code)
+    .bind(&contest.consent_version)
+    .fetch_one(&state.pg)
+    .await;
+    match inserted {
+        Ok(id) => {
+            tracing::info!(participant.id = id, contest.id = contest.id, "participant registered");
+            Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str()))
+        }
+        Err(sqlx::Error::Database(db)) if db.constraint().is_some_and(|c| c.contains("phone_hmac")) => {
+            Err(ApiError { field: Some("phone"), ..ApiError::new(lang, StatusCode::CONFLICT, "phone_taken") })
+        }
+        Err(sqlx::Error::Database(db)) if db.constraint().is_some_and(|c| c.contains("cccd_hmac")) => {
+            Err(ApiError { field: Some("cccd"), ..ApiError::new(lang, StatusCode::CONFLICT, "cccd_taken") })
+        }
+        Err(e) => Err(ApiError::internal(lang, &e)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    phone: String,
+    dob: String,
+}
+
+/// A returning participant on a new device: phone and date of birth, as Vietnamese contests do.
+pub async fn login(
+    path: web::Path<String>,
+    body: web::Json<LoginBody>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let contest = pg::contest_by_slug(&state.pg, &path)
+        .await?
+        .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
+    let failed = || ApiError::new(lang, StatusCode::UNAUTHORIZED, "login_failed");
+    let phone = Phone::parse(&body.phone).map_err(|_| failed())?;
+    let dob = parse_dob(&body.dob, today_vn(), None).map_err(|_| failed())?;
+    let row: Option<(i64, NaiveDate, String)> =
+        sqlx::query_as("SELECT id, dob, full_name FROM participants WHERE contest_id = $1 AND phone_hmac = $2")
+            .bind(contest.id)
+            .bind(state.keys.lookup_hmac("phone", phone.as_str()))
+            .fetch_optional(&state.pg)
+            .await?;
+    match row {
+        Some((id, stored_dob, name)) if stored_dob == dob => {
+            Ok(credential_response(&state, StatusCode::OK, id, contest.id, &name))
+        }
+        _ => Err(failed()),
+    }
+}

@@ -1,0 +1,255 @@
+//! User-facing messages for the stable error codes of docs/protocol.md, in
+//! Vietnamese (the default) and English.
+
+/// Language of user-facing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// BCP 47 tag, for `Content-Language`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the supported language the client prefers most, by q-value (ties:
+    /// the one listed first). Vietnamese when nothing supported is asked for.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in header.unwrap_or_default().split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|v| v.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("vi") => Lang::Vi,
+                Some("en") => Lang::En,
+                _ => continue, // unsupported, or "*": the default covers it
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Vi, |(_, lang)| lang)
+    }
+}
+
+static VI: &[(&str, &str)] = &[
+    // Field codes
+    ("required", "Đây là thông tin bắt buộc."),
+    ("too_long", "Thông tin quá dài."),
+    ("invalid_name", "Họ và tên không hợp lệ. Vui lòng nhập đầy đủ họ tên, chỉ dùng chữ cái, dấu cách, dấu gạch ngang, dấu nháy đơn hoặc dấu chấm."),
+    ("invalid_date", "Ngày không hợp lệ. Vui lòng nhập đúng ngày, tháng, năm (ví dụ 25/12/2005)."),
+    ("too_young", "Bạn chưa đủ tuổi tối thiểu để tham gia cuộc thi này."),
+    ("invalid_sex", "Vui lòng chọn giới tính Nam hoặc Nữ."),
+    ("invalid_phone", "Số điện thoại không hợp lệ. Vui lòng nhập số di động gồm 10 chữ số, ví dụ 0912 345 678."),
+    ("invalid_cccd", "Số CCCD phải gồm đúng 12 chữ số."),
+    ("cccd_province", "Số CCCD không hợp lệ: 3 chữ số đầu không phải là mã tỉnh, thành phố."),
+    ("cccd_mismatch_dob", "Số CCCD không khớp với năm sinh đã nhập."),
+    ("cccd_mismatch_sex", "Số CCCD không khớp với giới tính đã chọn."),
+    ("unknown_commune", "Không tìm thấy xã, phường hoặc đặc khu đã chọn. Vui lòng chọn lại trong danh sách."),
+    ("unknown_unit", "Không tìm thấy đơn vị dự thi đã chọn. Vui lòng chọn lại trong danh sách."),
+    // HTTP
+    ("bad_request", "Yêu cầu không hợp lệ."),
+    ("invalid_fields", "Một số thông tin chưa hợp lệ. Vui lòng kiểm tra lại."),
+    ("consent_required", "Bạn cần đồng ý với điều khoản xử lý dữ liệu cá nhân mới nhất để đăng ký."),
+    ("phone_taken", "Số điện thoại này đã được đăng ký trong cuộc thi."),
+    ("cccd_taken", "Số CCCD này đã được đăng ký trong cuộc thi."),
+    ("not_found", "Không tìm thấy nội dung yêu cầu."),
+    ("unauthorized", "Phiên đăng nhập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại."),
+    ("login_failed", "Số điện thoại hoặc ngày sinh không đúng."),
+    ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
+    ("internal", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau."),
+    ("rate_limited", "Có quá nhiều yêu cầu. Vui lòng thử lại sau giây lát."),
+    // Websocket
+    ("malformed", "Dữ liệu gửi lên không đúng định dạng."),
+    ("too_large", "Dữ liệu gửi lên vượt quá 64 KB."),
+    ("binary_not_supported", "Hệ thống không nhận dữ liệu dạng nhị phân."),
+    ("round_not_open", "Đợt thi chưa mở hoặc đã kết thúc."),
+    ("attempt_limit", "Bạn đã hết lượt thi trong đợt này."),
+    ("deadline_passed", "Đã hết giờ làm bài, câu trả lời không được lưu."),
+    ("already_submitted", "Bài thi đã được nộp, không thể thay đổi câu trả lời."),
+    ("invalid_question", "Câu hỏi không thuộc bài thi này."),
+    ("invalid_option", "Phương án trả lời không hợp lệ."),
+    ("prediction_required", "Vui lòng trả lời câu hỏi dự đoán trước khi nộp bài."),
+    ("invalid_prediction", "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000."),
+    ("seq_invalid", "Số thứ tự câu trả lời không hợp lệ."),
+    ("unavailable", "Hệ thống tạm thời gián đoạn. Vui lòng thử lại."),
+];
+
+static EN: &[(&str, &str)] = &[
+    ("required", "This field is required."),
+    ("too_long", "This value is too long."),
+    (
+        "invalid_name",
+        "Invalid full name. Please enter your full name using only letters, spaces, hyphens, apostrophes or dots.",
+    ),
+    ("invalid_date", "Invalid date. Please enter a real day, month and year (e.g. 25/12/2005)."),
+    ("too_young", "You are below the minimum age for this contest."),
+    ("invalid_sex", "Please choose male or female."),
+    ("invalid_phone", "Invalid phone number. Please enter a 10-digit Vietnamese mobile number, e.g. 0912 345 678."),
+    ("invalid_cccd", "The CCCD number must have exactly 12 digits."),
+    ("cccd_province", "Invalid CCCD number: the first 3 digits are not a province code."),
+    ("cccd_mismatch_dob", "The CCCD number does not match the year of birth you entered."),
+    ("cccd_mismatch_sex", "The CCCD number does not match the sex you selected."),
+    ("unknown_commune", "The selected commune was not found. Please choose one from the list."),
+    ("unknown_unit", "The selected participating unit was not found. Please choose one from the list."),
+    ("bad_request", "The request is not valid."),
+    ("invalid_fields", "Some of the information is invalid. Please check it."),
+    ("consent_required", "You must accept the latest personal-data processing terms to register."),
+    ("phone_taken", "This phone number is already registered for this contest."),
+    ("cccd_taken", "This CCCD number is already registered for this contest."),
+    ("not_found", "The requested item was not found."),
+    ("unauthorized", "Your session is invalid or has expired. Please sign in again."),
+    ("login_failed", "The phone number or date of birth is incorrect."),
+    ("payload_too_large", "The request is too large."),
+    ("internal", "Something went wrong on our side. Please try again later."),
+    ("rate_limited", "Too many requests. Please wait a moment and try again."),
+    ("malformed", "The message is not in the expected format."),
+    ("too_large", "The message is larger than 64 KB."),
+    ("binary_not_supported", "Binary messages are not supported."),
+    ("round_not_open", "This round has not opened yet or has already closed."),
+    ("attempt_limit", "You have no attempts left in this round."),
+    ("deadline_passed", "Time is up; the answer was not saved."),
+    ("already_submitted", "This attempt has been submitted; answers can no longer be changed."),
+    ("invalid_question", "This question is not part of the attempt."),
+    ("invalid_option", "Invalid answer option."),
+    ("prediction_required", "Please answer the prediction question before submitting."),
+    ("invalid_prediction", "The prediction must be a whole number from 0 to 1,000,000,000."),
+    ("seq_invalid", "Invalid answer sequence number."),
+    ("unavailable", "The service is temporarily unavailable. Please try again."),
+];
+
+static VI_LABELS: &[(&str, &str)] = &[
+    ("full_name", "Họ và tên"),
+    ("dob", "Ngày sinh"),
+    ("sex", "Giới tính"),
+    ("phone", "Số điện thoại"),
+    ("cccd", "Số định danh cá nhân (CCCD)"),
+    ("commune_code", "Xã, phường, đặc khu"),
+    ("unit_code", "Đơn vị dự thi"),
+    ("consent", "Đồng ý xử lý dữ liệu cá nhân"),
+];
+
+static EN_LABELS: &[(&str, &str)] = &[
+    ("full_name", "Full name"),
+    ("dob", "Date of birth"),
+    ("sex", "Sex"),
+    ("phone", "Phone number"),
+    ("cccd", "Personal ID number (CCCD)"),
+    ("commune_code", "Commune"),
+    ("unit_code", "Participating unit"),
+    ("consent", "Consent to personal-data processing"),
+];
+
+fn lookup(table: &'static [(&str, &'static str)], key: &str) -> Option<&'static str> {
+    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// The message for an error code; a generic one for a code not in the catalogue.
+pub fn message(code: &str, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => lookup(VI, code).unwrap_or("Đã có lỗi xảy ra. Vui lòng thử lại."),
+        Lang::En => lookup(EN, code).unwrap_or("Something went wrong. Please try again."),
+    }
+}
+
+/// The form label of a registration field; a generic one for an unknown field.
+pub fn field_label(field: &str, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => lookup(VI_LABELS, field).unwrap_or("Thông tin"),
+        Lang::En => lookup(EN_LABELS, field).unwrap_or("Field"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(t: &[(&'static str, &str)]) -> BTreeSet<&'static str> {
+        let set: BTreeSet<_> = t.iter().map(|(k, _)| *k).collect();
+        assert_eq!(set.len(), t.len(), "duplicate key");
+        set
+    }
+
+    #[test]
+    fn languages_cover_the_same_codes() {
+        assert_eq!(keys(VI), keys(EN));
+        assert_eq!(keys(VI_LABELS), keys(EN_LABELS));
+        for (_, text) in VI.iter().chain(EN).chain(VI_LABELS).chain(EN_LABELS) {
+            assert!(!text.trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn every_protocol_and_domain_code_has_a_message() {
+        let protocol = [
+            "unknown_unit",
+            "bad_request",
+            "invalid_fields",
+            "consent_required",
+            "phone_taken",
+            "cccd_taken",
+            "not_found",
+            "unauthorized",
+            "login_failed",
+            "payload_too_large",
+            "internal",
+            "rate_limited",
+            "malformed",
+            "too_large",
+            "binary_not_supported",
+            "round_not_open",
+            "attempt_limit",
+            "deadline_passed",
+            "already_submitted",
+            "invalid_question",
+            "invalid_option",
+            "prediction_required",
+            "invalid_prediction",
+            "seq_invalid",
+            "unavailable",
+        ];
+        let wanted: BTreeSet<&str> = crate::domain::FIELD_CODES.into_iter().chain(protocol).collect();
+        assert_eq!(keys(VI), wanted);
+        for field in ["full_name", "dob", "sex", "phone", "cccd", "commune_code", "unit_code", "consent"] {
+            assert!(lookup(VI_LABELS, field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        assert_eq!(message("cccd_taken", Lang::Vi), "Số CCCD này đã được đăng ký trong cuộc thi.");
+        assert_eq!(message("phone_taken", Lang::En), "This phone number is already registered for this contest.");
+        assert_eq!(message("no_such_code", Lang::Vi), "Đã có lỗi xảy ra. Vui lòng thử lại.");
+        assert_eq!(field_label("dob", Lang::Vi), "Ngày sinh");
+        assert_eq!(field_label("dob", Lang::En), "Date of birth");
+        assert_eq!(field_label("x", Lang::En), "Field");
+    }
+
+    #[test]
+    fn accept_language() {
+        let l = |h| Lang::from_accept_language(h);
+        assert_eq!(l(None), Lang::Vi);
+        assert_eq!(l(Some("")), Lang::Vi);
+        assert_eq!(l(Some("en")), Lang::En);
+        assert_eq!(l(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(l(Some("EN-gb")), Lang::En);
+        assert_eq!(l(Some("vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7")), Lang::Vi);
+        assert_eq!(l(Some("fr-FR,fr;q=0.9,en;q=0.5")), Lang::En);
+        assert_eq!(l(Some("vi;q=0.5, en;q=0.8")), Lang::En);
+        assert_eq!(l(Some("en;q=0, vi")), Lang::Vi);
+        assert_eq!(l(Some("en;q=0")), Lang::Vi);
+        assert_eq!(l(Some("*")), Lang::Vi);
+        assert_eq!(l(Some("en;q=abc")), Lang::En);
+    }
+}

@@ -1,0 +1,230 @@
+//! `thiluat contest import`: a contest definition file and its question bank into Postgres,
+//! in one transaction (any problem imports nothing).
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use rand::Rng;
+use sqlx::PgPool;
+
+use crate::contest::bank::{self, BankQuestion};
+use crate::contest::draw::{self, Drawable};
+use crate::contest::{ContestDefinition, RoundDefinition};
+use crate::domain::units;
+
+pub struct Imported {
+    pub contest_id: i64,
+    pub slug: String,
+    pub round_ids: Vec<i64>,
+    pub questions: usize,
+    pub units: usize,
+}
+
+/// Reads the definition and every file it names.
+pub fn load(path: &Path) -> anyhow::Result<(ContestDefinition, String, String, Vec<BankQuestion>)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let def = ContestDefinition::parse(&text).with_context(|| format!("in {}", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).with_context(|| format!("reading {name}"));
+    let rules = read(&def.rules_file)?;
+    let consent = read(&def.consent_file)?;
+    let bank_path = dir.join(&def.questions_file);
+    let parsed = if def.questions_file.to_lowercase().ends_with(".xlsx") {
+        bank::parse_xlsx(&std::fs::read(&bank_path).with_context(|| format!("reading {}", bank_path.display()))?)
+    } else {
+        bank::parse_csv(std::fs::File::open(&bank_path).with_context(|| format!("reading {}", bank_path.display()))?)
+    };
+    let questions = parsed.map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("row {}{}: {}", e.row, e.column.map(|c| format!(", {c}")).unwrap_or_default(), e.message))
+            .collect();
+        anyhow::anyhow!(
+            "the question bank {} has errors, nothing was imported:\n{}",
+            def.questions_file,
+            lines.join("\n")
+        )
+    })?;
+    Ok((def, rules, consent, questions))
+}
+
+/// Moves the rounds so the first opens at 0h00 (Asia/Ho_Chi_Minh) on the Monday of the week
+/// of `now`, keeping their lengths and the gaps between them. Used by the demo.
+pub fn rebase_rounds(rounds: &mut [RoundDefinition], now: DateTime<Utc>) {
+    let Some(first) = rounds.iter().map(|r| r.opens_at).min() else { return };
+    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("+07:00 is valid");
+    let local = now.with_timezone(&vn);
+    let monday = local.date_naive() - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+    let Some(start) = vn.from_local_datetime(&monday.and_time(chrono::NaiveTime::MIN)).single() else { return };
+    let shift = start - first;
+    for r in rounds {
+        r.opens_at += shift;
+        r.closes_at += shift;
+    }
+}
+
+fn drawables(questions: &[BankQuestion]) -> Vec<Drawable<'_>> {
+    questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| Drawable { id: i as i64, topic: &q.topic, difficulty: q.difficulty })
+        .collect()
+}
+
+pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>) -> anyhow::Result<Imported> {
+    let (mut def, rules, consent, questions) = load(path)?;
+    if let Some(now) = rebase_to {
+        rebase_rounds(&mut def.rounds, now);
+    }
+    let bank = drawables(&questions);
+    let mut problems = Vec::new();
+    for r in &def.rounds {
+        if let Err(e) = draw::check(&bank, &r.draw) {
+            problems.push(format!("round {:?}: {e}", r.title));
+        }
+    }
+    let communes = match &def.units.communes_of_province {
+        Some(code) => {
+            let list = units::communes_of(code);
+            if list.is_empty() {
+                problems.push(format!("units: no 2025 communes for province code {code:?}"));
+            }
+            list
+        }
+        None => Vec::new(),
+    };
+    if !problems.is_empty() {
+        bail!("the contest cannot run as defined, nothing was imported:\n- {}", problems.join("\n- "));
+    }
+
+    let mut tx = pool.begin().await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contests WHERE slug = $1)")
+        .bind(&def.slug)
+        .fetch_one(&mut *tx)
+        .await?;
+    if exists {
+        bail!("a contest with slug {:?} already exists", def.slug);
+    }
+    let contest_id: i64 = sqlx::query_scalar(
+        "INSERT INTO contests (slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
+         consent_version, consent_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(&def.slug)
+    .bind(&def.title)
+    .bind(&def.organiser)
+    .bind(&rules)
+    .bind(&def.units.communes_of_province)
+    .bind(def.cccd_required)
+    .bind(def.min_age.map(|a| a as i32))
+    .bind(&def.consent_version)
+    .bind(consent.trim())
+    .fetch_one(&mut *tx)
+    .await?;
+
+    for c in &communes {
+        sqlx::query("INSERT INTO units (contest_id, code, name, kind) VALUES ($1, $2, $3, 'commune')")
+            .bind(contest_id)
+            .bind(&c.code)
+            .bind(&c.name)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    let mut question_ids = Vec::with_capacity(questions.len());
+    for q in &questions {
+        // Random option ids: an id says nothing about where the option stood in the bank.
+        let mut rng = rand::thread_rng();
+        let mut ids: Vec<i64> = Vec::new();
+        while ids.len() < q.options.len() {
+            let id = rng.gen_range(100_000..1_000_000_000i64);
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let options: Vec<crate::store::pg::OptionItem> = ids
+            .iter()
+            .zip(&q.options)
+            .map(|(id, text)| crate::store::pg::OptionItem { id: *id, text: text.clone() })
+            .collect();
+        let mut correct: Vec<i64> = q.correct.iter().map(|i| ids[*i]).collect();
+        correct.sort_unstable();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO questions (contest_id, code, topic, difficulty, text, options, correct, explanation, law, article) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(contest_id)
+        .bind(&q.code)
+        .bind(&q.topic)
+        .bind(q.difficulty.as_str())
+        .bind(&q.text)
+        .bind(sqlx::types::Json(&options))
+        .bind(&correct)
+        .bind(&q.explanation)
+        .bind(&q.law)
+        .bind(&q.article)
+        .fetch_one(&mut *tx)
+        .await?;
+        question_ids.push(id);
+    }
+
+    let mut round_ids = Vec::new();
+    for (i, r) in def.rounds.iter().enumerate() {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO rounds (contest_id, position, title, opens_at, closes_at, grace_ms, time_limit_ms, \
+             attempt_limit, questions_per_attempt, draw_rule, prediction_target, prediction_question, \
+             ranking_chain, question_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        )
+        .bind(contest_id)
+        .bind(i as i32 + 1)
+        .bind(&r.title)
+        .bind(r.opens_at)
+        .bind(r.closes_at)
+        .bind((r.grace_seconds * 1000) as i32)
+        .bind((r.time_limit_minutes * 60_000) as i32)
+        .bind(r.attempt_limit.map(|a| a as i32))
+        .bind(r.questions_per_attempt as i32)
+        .bind(sqlx::types::Json(&r.draw))
+        .bind(r.prediction.as_ref().map(|p| p.target.as_str()))
+        .bind(r.prediction.as_ref().map(|p| p.question.clone()))
+        .bind(&r.ranking)
+        .bind(&question_ids)
+        .fetch_one(&mut *tx)
+        .await?;
+        round_ids.push(id);
+    }
+    tx.commit().await?;
+    Ok(Imported { contest_id, slug: def.slug, round_ids, questions: questions.len(), units: communes.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebase_keeps_lengths_and_starts_on_monday_midnight_in_vietnam() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/contest.toml")).expect("demo file");
+        let mut def = ContestDefinition::parse(&text).expect("valid demo");
+        let lengths: Vec<_> = def.rounds.iter().map(|r| r.closes_at - r.opens_at).collect();
+        // Wednesday 2027-03-10 22:00 UTC is Thursday 05:00 in Vietnam.
+        let now = Utc.with_ymd_and_hms(2027, 3, 10, 22, 0, 0).single().expect("valid");
+        rebase_rounds(&mut def.rounds, now);
+        assert_eq!(def.rounds[0].opens_at.to_rfc3339(), "2027-03-08T00:00:00+07:00");
+        assert_eq!(def.rounds.iter().map(|r| r.closes_at - r.opens_at).collect::<Vec<_>>(), lengths);
+    }
+
+    #[test]
+    fn the_demo_contest_loads_and_every_round_can_draw() {
+        let (def, rules, consent, questions) =
+            load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/contest.toml"))).expect("demo loads");
+        assert!(questions.len() >= 60, "{} questions", questions.len());
+        assert!(!rules.is_empty() && !consent.is_empty());
+        assert!(questions.iter().all(|q| !q.explanation.is_empty() && !q.article.is_empty() && !q.law.is_empty()));
+        let bank = drawables(&questions);
+        for r in &def.rounds {
+            draw::check(&bank, &r.draw).expect("drawable");
+        }
+        assert_eq!(def.rounds.len(), 2);
+    }
+}

@@ -1,0 +1,83 @@
+//! Background jobs, safe to run on every node: the armer loads rounds into Redis before
+//! they open, the sweeper auto-submits attempts past their deadline, the persister moves
+//! events to Postgres. Finalisation runs on demand (`thiluat finalize`).
+
+pub mod finalize;
+pub mod persister;
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+
+use crate::config::JobsConfig;
+use crate::metrics::Metrics;
+use crate::play::Play;
+
+const ARM_AHEAD_MS: i64 = 15 * 60 * 1000;
+
+/// Starts the background loops; they stop when the handles are aborted.
+pub fn spawn(pg: PgPool, play: Play, metrics: Metrics, config: JobsConfig) -> Vec<JoinHandle<()>> {
+    let consumer = config.consumer_name.clone().unwrap_or_else(|| format!("node-{}", uuid::Uuid::new_v4().simple()));
+    vec![
+        tokio::spawn(armer(pg.clone(), play.clone())),
+        tokio::spawn(sweeper(play.clone())),
+        tokio::spawn(persister_loop(pg, play, metrics, config, consumer)),
+    ]
+}
+
+async fn armer(pg: PgPool, play: Play) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        let Ok(now) = play.redis().now_ms().await else { continue };
+        match crate::store::pg::rounds_to_arm(&pg, now, ARM_AHEAD_MS).await {
+            Ok(ids) => {
+                for id in ids {
+                    if let Err(e) = play.arm(id).await {
+                        tracing::warn!(round.id = id, error = %e, "arming failed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "listing rounds to arm failed"),
+        }
+    }
+}
+
+async fn sweeper(play: Play) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let Ok(rounds) = play.redis().armed_rounds().await else { continue };
+        for round_id in rounds {
+            if let Err(e) = finalize::sweep_round(&play, round_id, 500).await {
+                tracing::warn!(round.id = round_id, error = %e, "auto-submit sweep failed");
+            }
+        }
+    }
+}
+
+async fn persister_loop(pg: PgPool, play: Play, metrics: Metrics, config: JobsConfig, consumer: String) {
+    let opts = persister::Options { batch: config.persister_batch, reclaim_idle_ms: config.reclaim_idle_ms };
+    loop {
+        let rounds = play.redis().armed_rounds().await.unwrap_or_default();
+        let mut written = 0;
+        for round_id in rounds {
+            match persister::persist_once(&pg, play.redis(), round_id, &consumer, opts).await {
+                Ok(n) => {
+                    written += n;
+                    metrics.persisted_events.with_label_values(&["all"]).inc_by(n as u64);
+                }
+                Err(e) => {
+                    tracing::warn!(round.id = round_id, error = %format!("{e:#}"), "persisting failed; will retry")
+                }
+            }
+            if let Ok(lag) = persister::lag(play.redis(), round_id).await {
+                metrics.persister_lag.with_label_values(&[&round_id.to_string()]).set(lag);
+            }
+        }
+        if written == 0 {
+            tokio::time::sleep(Duration::from_millis(config.idle_poll_ms)).await;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The application: a server bound to a port (0 in tests) with its jobs.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::play::Play;
+use crate::store::{pg, RedisStore};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    jobs: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let keys = Keys::from_master(&config.master_secret()?);
+        let pg = pg::connect(&config.database).await?;
+        let redis = RedisStore::connect(&config.redis).await?;
+        let play = Play::new(pg.clone(), redis.clone());
+        let metrics = Metrics::new();
+        let state =
+            web::Data::new(AppState { pg: pg.clone(), redis, play: play.clone(), keys, metrics: metrics.clone() });
+        let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
+        let port = listener.local_addr()?.port();
+        let data = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::DefaultHeaders::new().add(("x-content-type-options", "nosniff")))
+                .configure(http::routes)
+        })
+        .backlog(4096)
+        .max_connection_rate(4096)
+        .listen(listener)?;
+        if let Some(workers) = config.http.workers {
+            server = server.workers(workers);
+        }
+        let server = server.disable_signals().run();
+        let jobs =
+            if config.jobs.enabled { crate::jobs::spawn(pg, play, metrics, config.jobs.clone()) } else { Vec::new() };
+        Ok(Self { port, server, state, jobs })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the process gets Ctrl-C or SIGTERM (or the server stops).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let server = self.server;
+        let result = tokio::select! {
+            r = server => r.context("server failed"),
+            _ = shutdown_signal() => {
+                tracing::info!("shutting down");
+                handle.stop(true).await;
+                Ok(())
+            }
+        };
+        for job in self.jobs {
+            job.abort();
+        }
+        result
+    }
+
+    /// Runs the server in the background (tests); dropping the returned handle's jobs stops them.
+    pub fn spawn(self) -> (u16, web::Data<AppState>, RunningApp) {
+        let port = self.port;
+        let state = self.state.clone();
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        (port, state, RunningApp { handle, server: Some(server), jobs: self.jobs })
+    }
+}
+
+/// A server started by `Application::spawn`.
+pub struct RunningApp {
+    handle: actix_web::dev::ServerHandle,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    jobs: Vec<JoinHandle<()>>,
+}
+
+impl RunningApp {
+    pub async fn stop(mut self) {
+        for job in &self.jobs {
+            job.abort();
+        }
+        self.handle.stop(false).await;
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        for job in &self.jobs {
+            job.abort();
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,61 @@
+-- answer: save (or replace) the answer to one question of an open attempt.
+-- KEYS[1] round meta hash   KEYS[2] attempt hash   KEYS[3] attempt's answers hash
+-- KEYS[4] option-ids hash (question -> ",id,id,")   KEYS[5] answer-key hash
+-- KEYS[6] event stream
+-- ARGV[1] participant id  ARGV[2] attempt id  ARGV[3] question id
+-- ARGV[4] option ids, sorted ascending, comma-separated  ARGV[5] seq (positive integer)
+-- Returns "saved" | "duplicate" (this seq is already stored) | "stale" (a newer seq answered
+-- this question), or an error reply: not_found, already_submitted, deadline_passed,
+-- invalid_question, invalid_option.
+-- Idempotent by (attempt, question, seq); a replay never writes. All checks come first.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local a = redis.call('HMGET', KEYS[2], 'p', 'status', 'deadline_ms', 'qs', 'seq')
+if not a[1] or a[1] ~= ARGV[1] then
+  return redis.error_reply('not_found')
+end
+if a[2] ~= 'open' then
+  return redis.error_reply('already_submitted')
+end
+local grace = tonumber(redis.call('HGET', KEYS[1], 'grace_ms') or '0')
+if now > tonumber(a[3]) + grace then
+  return redis.error_reply('deadline_passed')
+end
+local qid = ARGV[3]
+if not string.find(',' .. a[4] .. ',', ',' .. qid .. ',', 1, true) then
+  return redis.error_reply('invalid_question')
+end
+local allowed = redis.call('HGET', KEYS[4], qid)
+if not allowed then
+  return redis.error_reply('invalid_question')
+end
+local count = 0
+for option in string.gmatch(ARGV[4], '[^,]+') do
+  count = count + 1
+  if not string.find(allowed, ',' .. option .. ',', 1, true) then
+    return redis.error_reply('invalid_option')
+  end
+end
+local key = redis.call('HGET', KEYS[5], qid) or ''
+local _, commas = string.gsub(key, ',', '')
+if count == 0 or (count > 1 and commas == 0) then
+  return redis.error_reply('invalid_option')
+end
+local seq = tonumber(ARGV[5])
+local prev = redis.call('HGET', KEYS[3], qid)
+if prev then
+  local prev_seq = tonumber(string.match(prev, '^(%d+)|'))
+  if seq == prev_seq then
+    return 'duplicate'
+  elseif seq < prev_seq then
+    return 'stale'
+  end
+end
+-- writes
+redis.call('HSET', KEYS[3], qid, seq .. '|' .. ARGV[4])
+if seq > tonumber(a[5]) then
+  redis.call('HSET', KEYS[2], 'seq', seq)
+end
+redis.call('XADD', KEYS[6], '*', 't', 'answer', 'a', ARGV[2], 'q', qid, 'o', ARGV[4],
+  'seq', seq, 'at', now)
+return 'saved'

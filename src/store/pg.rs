@@ -1,0 +1,151 @@
+//! Postgres: the durable record. Queries shared by several parts live here.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{FromRow, PgPool};
+
+use crate::config::DatabaseConfig;
+
+pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = config.url.expose().parse().context("invalid database URL")?;
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("connecting to Postgres")
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations").run(pool).await.context("running migrations")
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ContestRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub organiser: String,
+    pub rules_md: String,
+    pub province_code: Option<String>,
+    pub cccd_required: bool,
+    pub min_age: Option<i32>,
+    pub consent_version: String,
+    pub consent_text: String,
+}
+
+pub async fn contest_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<ContestRow>> {
+    sqlx::query_as(
+        "SELECT id, slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
+         consent_version, consent_text FROM contests WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RoundRow {
+    pub id: i64,
+    pub contest_id: i64,
+    pub position: i32,
+    pub title: String,
+    pub opens_at_ms: i64,
+    pub closes_at_ms: i64,
+    pub grace_ms: i32,
+    pub time_limit_ms: i32,
+    pub attempt_limit: Option<i32>,
+    pub questions_per_attempt: i32,
+    pub draw_rule: sqlx::types::Json<crate::contest::DrawRule>,
+    pub prediction_target: Option<String>,
+    pub prediction_question: Option<String>,
+    pub ranking_chain: Vec<String>,
+    pub question_ids: Vec<i64>,
+    pub prediction_actual: Option<i64>,
+    pub finalized: bool,
+}
+
+const ROUND_COLUMNS: &str = "id, contest_id, position, title, \
+    (extract(epoch from opens_at) * 1000)::bigint AS opens_at_ms, \
+    (extract(epoch from closes_at) * 1000)::bigint AS closes_at_ms, \
+    grace_ms, time_limit_ms, attempt_limit, questions_per_attempt, draw_rule, prediction_target, \
+    prediction_question, ranking_chain, question_ids, prediction_actual, finalized_at IS NOT NULL AS finalized";
+
+pub async fn round(pool: &PgPool, round_id: i64) -> sqlx::Result<Option<RoundRow>> {
+    sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
+        .bind(round_id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn rounds_of_contest(pool: &PgPool, contest_id: i64) -> sqlx::Result<Vec<RoundRow>> {
+    sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE contest_id = $1 ORDER BY position"))
+        .bind(contest_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Rounds that are open now or open within `ahead_ms`, and not finalised.
+pub async fn rounds_to_arm(pool: &PgPool, now_ms: i64, ahead_ms: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM rounds WHERE finalized_at IS NULL \
+         AND opens_at <= to_timestamp($1::double precision / 1000) \
+         AND closes_at > to_timestamp($2::double precision / 1000)",
+    )
+    .bind(now_ms + ahead_ms)
+    .bind(now_ms)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct QuestionRow {
+    pub id: i64,
+    pub topic: String,
+    pub difficulty: String,
+    pub text: String,
+    pub options: sqlx::types::Json<Vec<OptionItem>>,
+    pub correct: Vec<i64>,
+    pub explanation: String,
+    pub law: String,
+    pub article: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OptionItem {
+    pub id: i64,
+    pub text: String,
+}
+
+pub async fn questions(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<QuestionRow>> {
+    sqlx::query_as(
+        "SELECT id, topic, difficulty, text, options, correct, explanation, law, article \
+         FROM questions WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn units(pool: &PgPool, contest_id: i64) -> sqlx::Result<Vec<UnitRow>> {
+    sqlx::query_as("SELECT code, name FROM units WHERE contest_id = $1 ORDER BY code")
+        .bind(contest_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn unit_exists(pool: &PgPool, contest_id: i64, code: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM units WHERE contest_id = $1 AND code = $2)")
+        .bind(contest_id)
+        .bind(code)
+        .fetch_one(pool)
+        .await
+}

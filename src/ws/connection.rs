@@ -1,0 +1,152 @@
+//! One task per websocket: frames in, typed messages to the attempt service, replies out,
+//! in order; heartbeats; typed errors for anything that does not decode.
+
+use std::time::{Duration, Instant};
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_ws::{CloseCode, CloseReason, Message, ProtocolError};
+use futures_util::StreamExt;
+
+use super::messages::{ClientMessage, ServerMessage};
+use crate::crypto::Credential;
+use crate::http::{ApiError, AppState};
+use crate::play::PlayError;
+
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+const HEARTBEAT: Duration = Duration::from_secs(15);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(serde::Deserialize)]
+pub struct WsQuery {
+    token: Option<String>,
+}
+
+/// `GET /ws?token=…`: authenticates at the upgrade, then hands the socket to its task.
+pub async fn route(
+    req: HttpRequest,
+    body: web::Payload,
+    query: web::Query<WsQuery>,
+    state: web::Data<AppState>,
+    lang: crate::http::Lang,
+) -> Result<HttpResponse, ApiError> {
+    let cred = query
+        .token
+        .as_deref()
+        .and_then(|t| state.verify_credential(t))
+        .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"))?;
+    let stream = stream.max_frame_size(MAX_FRAME_BYTES);
+    actix_web::rt::spawn(run(session, stream, state.into_inner(), cred));
+    Ok(response)
+}
+
+async fn run(
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::MessageStream,
+    state: std::sync::Arc<AppState>,
+    cred: Credential,
+) {
+    let metrics = state.metrics.clone();
+    metrics.open_connections.inc();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut last_seen = Instant::now();
+    let close: Option<CloseReason> = loop {
+        tokio::select! {
+            frame = stream.next() => {
+                let Some(frame) = frame else { break None };
+                last_seen = Instant::now();
+                match frame {
+                    Ok(Message::Text(text)) => {
+                        let reply = handle_text(&state, cred, &text).await;
+                        if session.text(reply.encode()).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Ok(Message::Binary(_)) => {
+                        if session.text(ServerMessage::error("binary_not_supported", None).encode()).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Ok(Message::Ping(bytes)) => {
+                        if session.pong(&bytes).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Ok(Message::Close(reason)) => break reason,
+                    Ok(_) => {}
+                    Err(ProtocolError::Overflow) => {
+                        let _ = session.text(ServerMessage::error("too_large", None).encode()).await;
+                        break Some(CloseReason { code: CloseCode::Size, description: Some("frame over 64 KiB".into()) });
+                    }
+                    Err(_) => break Some(CloseReason { code: CloseCode::Protocol, description: None }),
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_seen.elapsed() > IDLE_TIMEOUT {
+                    break Some(CloseReason { code: CloseCode::Away, description: Some("idle".into()) });
+                }
+                if session.ping(b"").await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    metrics.open_connections.dec();
+    let _ = session.close(close).await;
+}
+
+async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMessage {
+    let message = match ClientMessage::decode(text) {
+        Ok(m) => m,
+        Err(_) => return ServerMessage::error("malformed", None),
+    };
+    let reference = message.reference();
+    let started = Instant::now();
+    let is_answer = matches!(message, ClientMessage::Answer { .. });
+    let reply = dispatch(state, cred, message).await;
+    let m = &state.metrics;
+    match (&reply, is_answer) {
+        (Ok(ServerMessage::Ack { status, .. }), _) => {
+            m.answers.with_label_values(&[status]).inc();
+            m.ack_latency.observe(started.elapsed().as_secs_f64());
+        }
+        (Err(e), true) => m.answers.with_label_values(&[e.code()]).inc(),
+        _ => {}
+    }
+    reply.unwrap_or_else(|e| {
+        if let PlayError::Unavailable(detail) = &e {
+            tracing::error!(error = %detail, participant.id = cred.participant_id, "store unavailable");
+        }
+        ServerMessage::error(e.code(), reference)
+    })
+}
+
+async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) -> Result<ServerMessage, PlayError> {
+    let play = &state.play;
+    let pid = cred.participant_id;
+    Ok(match message {
+        ClientMessage::Start { round_id, request_id } => {
+            ServerMessage::Snapshot(Box::new(play.start(cred.contest_id, pid, round_id, &request_id).await?))
+        }
+        ClientMessage::Resume { round_id, attempt_id } => {
+            ServerMessage::Snapshot(Box::new(play.snapshot(pid, round_id, &attempt_id).await?))
+        }
+        ClientMessage::Answer { round_id, attempt_id, question_id, options, seq } => {
+            let status = play.answer(pid, round_id, &attempt_id, question_id, &options, seq).await?;
+            ServerMessage::Ack { seq, question_id, status: status.as_str() }
+        }
+        ClientMessage::Submit { round_id, attempt_id, prediction } => {
+            let result = play.submit(pid, round_id, &attempt_id, prediction).await?;
+            let outcome = if result.auto { "auto" } else { "submitted" };
+            state.metrics.submits.with_label_values(&[outcome]).inc();
+            ServerMessage::Result(result)
+        }
+        ClientMessage::Attempts { round_id } => {
+            let (attempts_left, items) = play.attempts(pid, round_id).await?;
+            ServerMessage::Attempts { round_id, attempts_left, items }
+        }
+        ClientMessage::Ping {} => ServerMessage::Pong { server_ms: play.redis().now_ms().await? },
+    })
+}
