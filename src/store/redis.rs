@@ -40,12 +40,14 @@ pub enum ScriptError {
     Unavailable(#[from] redis::RedisError),
 }
 
+/// The scripts refuse with a bare lowercase code (`redis.error_reply('attempt_limit')`);
+/// anything else is Redis failing.
 fn refused_or_unavailable(err: redis::RedisError) -> ScriptError {
-    match err.code() {
-        Some(code) if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
-            ScriptError::Refused(code.to_string())
-        }
-        _ => ScriptError::Unavailable(err),
+    let code = err.detail().or_else(|| err.code()).and_then(|s| s.split_whitespace().next()).unwrap_or_default();
+    if !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        ScriptError::Refused(code.to_string())
+    } else {
+        ScriptError::Unavailable(err)
     }
 }
 

@@ -1,0 +1,259 @@
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn a_whole_attempt_over_the_websocket_then_resume_shows_the_result() {
+    let app = spawn_app().await;
+    let p = app.participant().await;
+    let round = app.round();
+    let mut ws = app.ws(&p.token).await;
+    let snap = ws.start(round).await;
+    assert_eq!(snap["status"], "open");
+    assert!(snap["remaining_ms"].as_i64().expect("remaining") > 14 * 60 * 1000);
+    let qs = questions(&snap);
+    assert_eq!(qs.len(), 5);
+    let mut expected_correct = 0;
+    for (seq, (qid, options)) in qs.iter().enumerate() {
+        let correct = correct_options(&app.pg, *qid).await;
+        // Answer the first three right, the rest with a wrong option.
+        let choice: Vec<i64> = if seq < 3 {
+            expected_correct += 1;
+            correct.clone()
+        } else {
+            vec![*options.iter().find(|o| !correct.contains(o)).expect("a wrong option")]
+        };
+        let ack = ws
+            .request(json!({"type": "answer", "round_id": round, "attempt_id": snap["attempt_id"], "question_id": qid, "options": choice, "seq": seq + 1}))
+            .await;
+        assert_eq!((ack["type"].as_str(), ack["status"].as_str()), (Some("ack"), Some("saved")), "{ack}");
+    }
+    let result = ws
+        .request(json!({"type": "submit", "round_id": round, "attempt_id": snap["attempt_id"], "prediction": 12}))
+        .await;
+    assert_eq!(result["type"], "result", "{result}");
+    assert_eq!(result["correct"], expected_correct);
+    assert_eq!(result["total"], 5);
+    assert_eq!(result["attempts_left"], 1);
+    assert_eq!(result["auto"], false);
+    // Submitting again returns the same result and changes nothing.
+    let again = ws
+        .request(json!({"type": "submit", "round_id": round, "attempt_id": snap["attempt_id"], "prediction": 99}))
+        .await;
+    assert_eq!(again["correct"], result["correct"]);
+    assert_eq!(again["prediction"], 12);
+    // A new connection (a reload) resumes the submitted attempt with its answers and result.
+    let mut ws2 = app.ws(&p.token).await;
+    let resumed = ws2.request(json!({"type": "resume", "round_id": round, "attempt_id": snap["attempt_id"]})).await;
+    assert_eq!(resumed["status"], "submitted");
+    assert_eq!(resumed["answers"].as_object().map(|o| o.len()), Some(5));
+    assert_eq!(resumed["result"]["correct"], expected_correct);
+    assert_eq!(resumed["questions"], snap["questions"], "same questions, same option order");
+    // The live leaderboard shows the participant with a masked name.
+    let (_, board) = app.get_json(&format!("/api/rounds/{round}/leaderboard")).await;
+    assert_eq!(board["entries"][0]["name"], "Nguyễn Văn A.");
+    assert_eq!(board["entries"][0]["correct"], expected_correct);
+}
+
+#[actix_web::test]
+async fn answers_after_deadline_plus_grace_are_refused_and_the_attempt_is_auto_submitted() {
+    let app = spawn_app_with(Options {
+        jobs: true,
+        first_round: Some("time_limit_ms = 1500, grace_ms = 300"),
+        ..Options::default()
+    })
+    .await;
+    let round = app.round();
+    let p = app.participant().await;
+    let mut ws = app.ws(&p.token).await;
+    let snap = ws.start(round).await;
+    let attempt = snap["attempt_id"].clone();
+    let remaining = snap["remaining_ms"].as_i64().expect("remaining");
+    assert!(remaining <= 1500 && remaining > 500, "deadline is the server's: {remaining}");
+    let (q0, o0) = questions(&snap)[0].clone();
+    let ack = ws
+        .request(json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [o0[0]], "seq": 1}))
+        .await;
+    assert_eq!(ack["status"], "saved");
+    // A client that claims another time is refused outright: the protocol has no client clock.
+    let lying = ws
+        .request(json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [o0[1]], "seq": 2, "client_time_ms": 0}))
+        .await;
+    assert_eq!(lying["code"], "malformed");
+    tokio::time::sleep(Duration::from_millis(1500 + 300 + 150)).await;
+    let (q1, o1) = questions(&snap)[1].clone();
+    let late = ws
+        .request(json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q1, "options": [o1[0]], "seq": 3}))
+        .await;
+    assert!(
+        late["code"] == "deadline_passed" || late["code"] == "already_submitted",
+        "a late answer is refused: {late}"
+    );
+    // The sweeper auto-submits with the answers saved so far.
+    let mut result = Value::Null;
+    for _ in 0..50 {
+        result = ws.request(json!({"type": "resume", "round_id": round, "attempt_id": attempt})).await;
+        if result["status"] == "submitted" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(result["status"], "submitted", "{result}");
+    assert_eq!(result["result"]["auto"], true);
+    assert_eq!(result["answers"].as_object().map(|o| o.len()), Some(1), "only the answer in time counts");
+    assert!(result["result"]["duration_ms"].as_i64().expect("duration") <= 1500, "time stops at the deadline");
+}
+
+#[actix_web::test]
+async fn malformed_unknown_binary_and_oversized_messages_get_typed_errors_and_change_nothing() {
+    let app = spawn_app().await;
+    let round = app.round();
+    let p = app.participant().await;
+    let mut ws = app.ws(&p.token).await;
+    let snap = ws.start(round).await;
+    let attempt = snap["attempt_id"].clone();
+    let single =
+        snap["questions"].as_array().expect("questions").iter().position(|q| q["multi"] == false).expect("one");
+    let (q0, o0) = questions(&snap)[single].clone();
+    for (bad, code) in [
+        ("not json".to_string(), "malformed"),
+        (json!({"type": "teleport"}).to_string(), "malformed"),
+        (json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [o0[0]], "seq": "1"}).to_string(), "malformed"),
+        (json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [o0[0]], "seq": 0}).to_string(), "seq_invalid"),
+        (json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [12345], "seq": 1}).to_string(), "invalid_option"),
+        (json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": 999999, "options": [o0[0]], "seq": 1}).to_string(), "invalid_question"),
+        (json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [o0[0], o0[1]], "seq": 1}).to_string(), "invalid_option"),
+        (json!({"type": "answer", "round_id": round, "attempt_id": uuid::Uuid::new_v4(), "question_id": q0, "options": [o0[0]], "seq": 1}).to_string(), "not_found"),
+        (json!({"type": "submit", "round_id": round, "attempt_id": attempt}).to_string(), "prediction_required"),
+        (json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": -5}).to_string(), "invalid_prediction"),
+        (json!({"type": "start", "round_id": 424242, "request_id": "x"}).to_string(), "not_found"),
+    ] {
+        ws.send_text(bad.clone()).await;
+        let reply = ws.recv().await;
+        assert_eq!((reply["type"].as_str(), reply["code"].as_str()), (Some("error"), Some(code)), "{bad} → {reply}");
+        assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let after = ws.request(json!({"type": "resume", "round_id": round, "attempt_id": attempt})).await;
+    assert_eq!(after["answers"], json!({}), "nothing was saved");
+    assert_eq!(after["status"], "open");
+    assert_eq!(after["last_seq"], 0);
+    // Another participant cannot touch this attempt.
+    let other = app.participant().await;
+    let mut ws_other = app.ws(&other.token).await;
+    let stolen = ws_other
+        .request(json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": q0, "options": [o0[0]], "seq": 1}))
+        .await;
+    assert_eq!(stolen["code"], "not_found");
+    // An oversized frame closes the socket with 1009 after a typed error.
+    ws.send_text("x".repeat(70 * 1024)).await;
+    assert_eq!(ws.closed().await, Some(1009));
+    assert!(ws.frames.last().is_some_and(|f| f.contains("too_large")), "{:?}", ws.frames.last());
+}
+
+#[actix_web::test]
+async fn the_upgrade_refuses_missing_forged_or_foreign_credentials() {
+    let app = spawn_app().await;
+    for path in ["/ws", "/ws?token=", "/ws?token=abc.def"] {
+        match app.http.ws(app.url(path)).connect().await {
+            Err(awc::error::WsClientError::InvalidResponseStatus(status)) => assert_eq!(status.as_u16(), 401, "{path}"),
+            Err(other) => panic!("{path}: unexpected error {other}"),
+            Ok(_) => panic!("{path}: the upgrade must be refused"),
+        }
+    }
+    let forged = thiluat::crypto::Keys::from_master(&[9u8; 32]).sign_credential(thiluat::crypto::Credential {
+        participant_id: 1,
+        contest_id: 1,
+        issued_at_s: chrono::Utc::now().timestamp(),
+    });
+    assert!(app.http.ws(app.url(&format!("/ws?token={forged}"))).connect().await.is_err());
+}
+
+/// Invariant 2: before the reveal, no frame carries which option is correct.
+#[actix_web::test]
+async fn no_frame_before_the_reveal_carries_a_correct_option() {
+    let app = spawn_app().await;
+    let round = app.round();
+    let mut orders = std::collections::HashSet::new();
+    let mut correct_positions = std::collections::HashSet::new();
+    for _ in 0..2 {
+        let p = app.participant().await;
+        let mut ws = app.ws(&p.token).await;
+        for _ in 0..2 {
+            let snap = ws.start(round).await;
+            let attempt = snap["attempt_id"].clone();
+            for (seq, (qid, options)) in questions(&snap).iter().enumerate() {
+                let correct = correct_options(&app.pg, *qid).await;
+                if let Some(pos) = options.iter().position(|o| correct.contains(o)) {
+                    correct_positions.insert(pos);
+                }
+                orders.insert(options.clone());
+                ws.request(json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": qid, "options": [options[0]], "seq": seq + 1})).await;
+            }
+            ws.request(json!({"type": "attempts", "round_id": round})).await;
+            ws.request(json!({"type": "resume", "round_id": round, "attempt_id": attempt})).await;
+            ws.request(json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": 1})).await;
+            ws.request(json!({"type": "resume", "round_id": round, "attempt_id": attempt})).await;
+        }
+        for frame in &ws.frames {
+            let v: Value = serde_json::from_str(frame).expect("json");
+            assert!(!frame.contains("Giải thích bí mật"), "an explanation leaked: {frame}");
+            check_keys(&v, frame);
+        }
+    }
+    assert!(correct_positions.len() > 1, "the correct option is not always in the same place");
+    assert!(orders.len() > 5, "options are shuffled per attempt");
+}
+
+/// Only whitelisted keys appear anywhere in a frame; `correct` only as a count in a result.
+fn check_keys(v: &Value, frame: &str) {
+    const ALLOWED: &[&str] = &[
+        "type",
+        "attempt_id",
+        "round_id",
+        "number",
+        "status",
+        "started_ms",
+        "deadline_ms",
+        "server_ms",
+        "remaining_ms",
+        "questions",
+        "id",
+        "text",
+        "multi",
+        "options",
+        "answers",
+        "last_seq",
+        "prediction",
+        "target",
+        "question",
+        "result",
+        "correct",
+        "total",
+        "duration_ms",
+        "submitted_ms",
+        "auto",
+        "attempts_left",
+        "seq",
+        "question_id",
+        "items",
+        "code",
+        "message",
+        "ref",
+    ];
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let is_answer_map = k.chars().all(|c| c.is_ascii_digit());
+                assert!(ALLOWED.contains(&k.as_str()) || is_answer_map, "unexpected key {k:?} in {frame}");
+                if k == "correct" {
+                    assert!(child.is_number() || child.is_null(), "`correct` must be a count: {frame}");
+                }
+                check_keys(child, frame);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| check_keys(i, frame)),
+        _ => {}
+    }
+}

@@ -1,0 +1,280 @@
+//! The black-box test harness: each `TestApp` is the real server on a free port with its own
+//! Postgres database and its own Redis key prefix, so tests run in parallel.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::web;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use thiluat::config::{Config, Secret};
+use thiluat::http::AppState;
+use thiluat::startup::{Application, RunningApp};
+
+pub const SLUG: &str = "test-contest";
+
+#[derive(Default)]
+pub struct Options {
+    pub jobs: bool,
+    /// Another Redis (tests that kill Redis run their own).
+    pub redis_url: Option<String>,
+    /// SQL assignments applied to the first round before the server starts.
+    pub first_round: Option<&'static str>,
+}
+
+pub struct TestApp {
+    pub port: u16,
+    pub state: web::Data<AppState>,
+    pub pg: PgPool,
+    pub round_ids: Vec<i64>,
+    pub http: awc::Client,
+    _running: RunningApp,
+}
+
+pub fn admin_url() -> String {
+    std::env::var("THILUAT_PG_ADMIN_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+fn db_url(name: &str) -> String {
+    let admin = admin_url();
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+/// A fresh database with the migrations and the test contest (rounds open this week).
+pub async fn fresh_database() -> (String, PgPool, Vec<i64>) {
+    let name = format!("thiluat_t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&admin_url()).await.expect("Postgres admin connection");
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+    let url = db_url(&name);
+    let pool = PgPool::connect(&url).await.expect("connect test database");
+    thiluat::store::pg::migrate(&pool).await.expect("migrate");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contest.toml");
+    let imported =
+        thiluat::import::import(&pool, &fixture, Some(chrono::Utc::now())).await.expect("import test contest");
+    (url, pool, imported.round_ids)
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(opts: Options) -> TestApp {
+    let (url, pg, round_ids) = fresh_database().await;
+    if let Some(assignments) = opts.first_round {
+        sqlx::query(&format!("UPDATE rounds SET {assignments} WHERE id = $1"))
+            .bind(round_ids[0])
+            .execute(&pg)
+            .await
+            .expect("update round");
+    }
+    let mut config = Config::default();
+    config.http.bind = "127.0.0.1:0".into();
+    config.http.workers = Some(2);
+    config.database.url = Secret::new(url);
+    config.database.max_connections = 5;
+    config.redis.url = Secret::new(opts.redis_url.unwrap_or_else(redis_url));
+    config.redis.key_prefix = format!("t{}:", uuid::Uuid::new_v4().simple());
+    // Developers' machines may run Redis without appendfsync; scripts/test never does.
+    config.redis.unsafe_durability = std::env::var("REDIS_URL").is_err();
+    config.secret = Secret::new(hex::encode(rand::random::<[u8; 32]>()));
+    config.jobs.enabled = opts.jobs;
+    config.jobs.idle_poll_ms = 20;
+    if std::env::var("TEST_LOG").is_ok() {
+        thiluat::telemetry::init(thiluat::config::LogFormat::Pretty);
+    }
+    let app = Application::build(&config).await.expect("application builds");
+    let (port, state, running) = app.spawn();
+    TestApp { port, state, pg, round_ids, http: awc::Client::default(), _running: running }
+}
+
+static PHONE: AtomicU64 = AtomicU64::new(0);
+
+/// A unique, valid mobile number for this test process.
+pub fn next_phone() -> String {
+    let n = PHONE.fetch_add(1, Ordering::Relaxed) + u64::from(std::process::id() % 1000) * 100_000;
+    format!("09{:08}", n)
+}
+
+/// A valid CCCD for someone born in 1990 (male): Hà Nội code 001, century digit 0.
+pub fn cccd_for_1990_male(serial: u32) -> String {
+    format!("001090{:06}", serial % 1_000_000)
+}
+
+pub fn valid_registration() -> Value {
+    let serial = PHONE.load(Ordering::Relaxed) as u32 + std::process::id();
+    json!({
+        "full_name": "Nguyễn Văn An",
+        "dob": "1990-05-20",
+        "sex": "male",
+        "phone": next_phone(),
+        "cccd": cccd_for_1990_male(serial),
+        "commune_code": "02647",
+        "unit_code": "02647",
+        "consent": {"given": true, "version": "v1"}
+    })
+}
+
+pub struct Participant {
+    pub id: i64,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, lang: &str) -> (u16, Value) {
+        let mut res = self
+            .http
+            .post(self.url(path))
+            .insert_header(("accept-language", lang))
+            .send_json(body)
+            .await
+            .expect("request sent");
+        let status = res.status().as_u16();
+        let body = res.json::<Value>().limit(1 << 20).await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let mut res = self.http.get(self.url(path)).send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let body = res.json::<Value>().limit(8 << 20).await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn register(&self, body: &Value) -> (u16, Value) {
+        self.post_json(&format!("/api/contests/{SLUG}/register"), body, "vi").await
+    }
+
+    pub async fn participant(&self) -> Participant {
+        let (status, body) = self.register(&valid_registration()).await;
+        assert_eq!(status, 201, "{body}");
+        Participant {
+            id: body["participant_id"].as_i64().expect("id"),
+            token: body["token"].as_str().expect("token").to_string(),
+        }
+    }
+
+    pub async fn ws(&self, token: &str) -> WsClient {
+        let (_, conn) = self
+            .http
+            .ws(self.url(&format!("/ws?token={token}")))
+            .max_frame_size(1 << 20)
+            .connect()
+            .await
+            .expect("websocket connects");
+        WsClient { conn, frames: Vec::new() }
+    }
+
+    pub fn round(&self) -> i64 {
+        self.round_ids[0]
+    }
+
+    /// Persists everything pending in the round's stream.
+    pub async fn persist_all(&self, round_id: i64) {
+        let opts = thiluat::jobs::persister::Options { batch: 500, reclaim_idle_ms: 0 };
+        while thiluat::jobs::persister::persist_once(&self.pg, &self.state.redis, round_id, "test", opts)
+            .await
+            .expect("persists")
+            > 0
+        {}
+    }
+}
+
+pub struct WsClient {
+    conn: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+    /// Every text frame received, in order.
+    pub frames: Vec<String>,
+}
+
+impl WsClient {
+    pub async fn send_text(&mut self, text: String) {
+        self.conn.send(awc::ws::Message::Text(text.into())).await.expect("frame sent");
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.send_text(v.to_string()).await;
+    }
+
+    /// The next text frame as JSON (pings are answered by the codec's peer; skipped here).
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.conn.next())
+                .await
+                .expect("a frame within 10 s")
+                .expect("socket open")
+                .expect("valid frame");
+            match frame {
+                awc::ws::Frame::Text(bytes) => {
+                    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+                    self.frames.push(text.clone());
+                    return serde_json::from_str(&text).expect("JSON frame");
+                }
+                awc::ws::Frame::Close(reason) => panic!("socket closed: {reason:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Waits for the socket to close; returns the close code.
+    pub async fn closed(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.conn.next()).await.expect("closes within 10 s") {
+                Some(Ok(awc::ws::Frame::Close(reason))) => return reason.map(|r| u16::from(r.code)),
+                Some(Ok(awc::ws::Frame::Text(bytes))) => self.frames.push(String::from_utf8_lossy(&bytes).into_owned()),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    }
+
+    pub async fn request(&mut self, v: Value) -> Value {
+        self.send(v).await;
+        self.recv().await
+    }
+
+    pub async fn start(&mut self, round_id: i64) -> Value {
+        let snap = self
+            .request(json!({"type": "start", "round_id": round_id, "request_id": uuid::Uuid::new_v4().to_string()}))
+            .await;
+        assert_eq!(snap["type"], "snapshot", "{snap}");
+        snap
+    }
+}
+
+/// Question ids and option ids of a snapshot.
+pub fn questions(snapshot: &Value) -> Vec<(i64, Vec<i64>)> {
+    snapshot["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| {
+            (
+                q["id"].as_i64().expect("id"),
+                q["options"]
+                    .as_array()
+                    .expect("options")
+                    .iter()
+                    .map(|o| o["id"].as_i64().expect("option id"))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The correct options of a question, from the database (tests only).
+pub async fn correct_options(pg: &PgPool, question_id: i64) -> Vec<i64> {
+    sqlx::query_scalar("SELECT correct FROM questions WHERE id = $1")
+        .bind(question_id)
+        .fetch_one(pg)
+        .await
+        .expect("question")
+}

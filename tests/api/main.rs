@@ -1,0 +1,7 @@
+//! Integration tests against the real server, Postgres and Redis. One binary, many modules.
+
+mod attempts;
+mod helpers;
+mod persistence;
+mod properties;
+mod registration;

@@ -1,0 +1,287 @@
+//! Concurrency, durability and finalisation against the real stores.
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use thiluat::jobs::{finalize, persister};
+use thiluat::play::PlayError;
+
+use crate::helpers::*;
+
+async fn contest_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM contests").fetch_one(&app.pg).await.expect("contest")
+}
+
+/// Invariant 4: 200 simultaneous starts by one person with a limit of 2 give exactly 2.
+#[actix_web::test]
+async fn two_hundred_concurrent_starts_with_a_limit_of_two_give_exactly_two_attempts() {
+    let app = spawn_app().await;
+    let round = app.round();
+    let p = app.participant().await;
+    let cid = contest_id(&app).await;
+    let results = join_all((0..200).map(|_| {
+        let play = app.state.play.clone();
+        async move { play.start(cid, p.id, round, &uuid::Uuid::new_v4().to_string()).await }
+    }))
+    .await;
+    let started: std::collections::HashSet<String> =
+        results.iter().filter_map(|r| r.as_ref().ok()).map(|s| s.attempt_id.clone()).collect();
+    let refused = results.iter().filter(|r| matches!(r, Err(PlayError::Refused(c)) if c == "attempt_limit")).count();
+    assert_eq!(started.len(), 2);
+    assert_eq!(refused, 198);
+    app.persist_all(round).await;
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM attempts WHERE participant_id = $1")
+        .bind(p.id)
+        .fetch_one(&app.pg)
+        .await
+        .expect("count");
+    assert_eq!(rows, 2);
+    // A retried start (same request id) returns the same attempt and takes no slot.
+    let other = app.participant().await;
+    let a = app.state.play.start(cid, other.id, round, "same-request").await.expect("start");
+    let b = app.state.play.start(cid, other.id, round, "same-request").await.expect("retry");
+    assert_eq!(a.attempt_id, b.attempt_id);
+    assert_eq!(app.state.redis.attempts_used(round, other.id).await.expect("used"), 1);
+}
+
+/// Plays `n` participants who each start, answer every question and (if `submit`) submit.
+async fn play_round(app: &TestApp, n: usize, submit: bool) -> usize {
+    let round = app.round();
+    let cid = contest_id(app).await;
+    let mut answers = 0;
+    for i in 0..n {
+        let p = app.participant().await;
+        let play = &app.state.play;
+        let snap = play.start(cid, p.id, round, &format!("r{i}")).await.expect("start");
+        for (seq, q) in snap.questions.iter().enumerate() {
+            let pick = q.options[(i + seq) % q.options.len()].id;
+            play.answer(p.id, round, &snap.attempt_id, q.id, &[pick], seq as i64 + 1).await.expect("answer");
+            answers += 1;
+        }
+        if submit {
+            play.submit(p.id, round, &snap.attempt_id, Some(i as i64)).await.expect("submit");
+        }
+    }
+    answers
+}
+
+async fn pg_counts(app: &TestApp) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM attempts), (SELECT count(*) FROM answers), \
+         (SELECT count(*) FROM attempts WHERE submitted_at_ms IS NOT NULL)",
+    )
+    .fetch_one(&app.pg)
+    .await
+    .expect("counts")
+}
+
+/// The persister killed mid-batch (task aborted at random moments, including between the
+/// commit and the XACK) and restarted leaves Postgres complete, with no duplicates.
+#[actix_web::test]
+async fn the_persister_killed_mid_batch_and_restarted_loses_and_duplicates_nothing() {
+    let app = spawn_app().await;
+    let round = app.round();
+    let answers = play_round(&app, 30, true).await as i64;
+    let opts = persister::Options { batch: 40, reclaim_idle_ms: 0 };
+    let mut kills = 0;
+    for i in 0..200u64 {
+        let (pg, redis) = (app.pg.clone(), app.state.redis.clone());
+        // Alternate consumer names: a restarted node may come back under another name.
+        let consumer = if i % 2 == 0 { "node-a" } else { "node-b" };
+        let task = tokio::spawn(async move { persister::persist_once(&pg, &redis, round, consumer, opts).await });
+        tokio::time::sleep(Duration::from_micros((i * 7919) % 4000)).await;
+        if !task.is_finished() {
+            task.abort();
+            kills += 1;
+        }
+        let _ = task.await;
+        if persister::lag(&app.state.redis, round).await.expect("lag") == 0 {
+            break;
+        }
+    }
+    assert!(kills > 0, "the persister was killed at least once mid-batch");
+    app.persist_all(round).await;
+    assert_eq!(pg_counts(&app).await, (30, answers, 30));
+    let diffs = finalize::verify(&app.pg, &app.state.play, round).await.expect("verify runs");
+    assert!(diffs.is_empty(), "{diffs:?}");
+}
+
+/// Finalisation runs once at a time, can be re-run, and writes the same rows; verify agrees,
+/// and catches a tampered score.
+#[actix_web::test]
+async fn finalisation_is_repeatable_and_verify_catches_differences() {
+    let app = spawn_app().await;
+    let round = app.round();
+    play_round(&app, 12, true).await;
+    // One attempt left open: finalisation auto-submits it.
+    let p = app.participant().await;
+    let cid = contest_id(&app).await;
+    app.state.play.start(cid, p.id, round, "open").await.expect("start");
+    // Close the round in Postgres and Redis (grace already past).
+    sqlx::query("UPDATE rounds SET closes_at = now() - interval '10 seconds', opens_at = now() - interval '1 day' WHERE id = $1")
+        .bind(round)
+        .execute(&app.pg)
+        .await
+        .expect("close");
+    let now = app.state.redis.now_ms().await.expect("time");
+    redis::cmd("HSET")
+        .arg(app.state.redis.keys(round).meta())
+        .arg("closes_ms")
+        .arg(now - 10_000)
+        .query_async::<()>(&mut app.state.redis.conn())
+        .await
+        .expect("close in redis");
+    let open_attempt = app.state.redis.participant_attempt_ids(round, p.id).await.expect("ids")[0].clone();
+    redis::pipe()
+        .cmd("ZADD")
+        .arg(app.state.redis.keys(round).deadlines())
+        .arg("XX")
+        .arg(now - 10_000)
+        .arg(&open_attempt)
+        .cmd("HSET")
+        .arg(app.state.redis.keys(round).attempt(&open_attempt))
+        .arg("deadline_ms")
+        .arg(now - 10_000)
+        .query_async::<()>(&mut app.state.redis.conn())
+        .await
+        .expect("deadline passed");
+    let first = finalize::finalize(&app.pg, &app.state.play, round).await.expect("finalises");
+    assert_eq!(first.ranked, 13);
+    assert_eq!(first.auto_submitted, 1);
+    let dump = || async {
+        sqlx::query_as::<_, (i64, i32, uuid::Uuid, i32, Option<i64>, Option<i64>, i64, i64)>(
+            "SELECT participant_id, rank, attempt_id, correct, prediction, distance, duration_ms, submitted_at_ms \
+             FROM results WHERE round_id = $1 ORDER BY rank, participant_id",
+        )
+        .bind(round)
+        .fetch_all(&app.pg)
+        .await
+        .expect("results")
+    };
+    let before = dump().await;
+    let second = finalize::finalize(&app.pg, &app.state.play, round).await.expect("re-runs");
+    assert_eq!(second.ranked, first.ranked);
+    assert_eq!(dump().await, before, "identical results");
+    // Ranks follow the chain: sorted by correct desc; the auto-submitted attempt has no prediction.
+    assert!(before.windows(2).all(|w| w[0].3 >= w[1].3));
+    assert!(finalize::verify(&app.pg, &app.state.play, round).await.expect("verify").is_empty());
+    sqlx::query("UPDATE attempts SET correct = correct + 1 WHERE id = (SELECT id FROM attempts LIMIT 1)")
+        .execute(&app.pg)
+        .await
+        .expect("tamper");
+    let diffs = finalize::verify(&app.pg, &app.state.play, round).await.expect("verify");
+    assert!(!diffs.is_empty(), "verify must see the tampered score");
+}
+
+struct OwnRedis {
+    child: Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl OwnRedis {
+    fn start(dir: &std::path::Path, port: u16) -> Child {
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+        Command::new(bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+            .args(["--appendfsync", "always", "--dir"])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts")
+    }
+
+    async fn launch() -> Self {
+        let dir = std::env::temp_dir().join(format!("thiluat-redis-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        let child = Self::start(&dir, port);
+        let me = Self { child, port, dir };
+        me.wait_ready().await;
+        me
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..100 {
+            if let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)) {
+                if let Ok(mut c) = client.get_multiplexed_async_connection().await {
+                    if redis::cmd("PING").query_async::<String>(&mut c).await.is_ok() {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis did not start");
+    }
+
+    async fn kill_and_restart(&mut self) {
+        self.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL
+        let _ = self.child.wait();
+        self.child = Self::start(&self.dir, self.port);
+        self.wait_ready().await;
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Invariant 1 under a crash: Redis killed with SIGKILL mid-round and restarted loses no
+/// acknowledged answer (appendfsync always).
+#[actix_web::test]
+async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
+    let mut redis = OwnRedis::launch().await;
+    let app =
+        spawn_app_with(Options { redis_url: Some(format!("redis://127.0.0.1:{}/", redis.port)), ..Options::default() })
+            .await;
+    assert_eq!(app.state.redis.durability(), thiluat::store::Durability::FsyncAlways);
+    let round = app.round_ids[1];
+    let cid = contest_id(&app).await;
+    let mut acked: Vec<(String, i64, i64, i64)> = Vec::new(); // attempt, question, option, seq
+    let mut participants = Vec::new();
+    for _ in 0..10 {
+        participants.push(app.participant().await);
+    }
+    let mut killed = false;
+    for round_no in 0..2 {
+        for (i, p) in participants.iter().enumerate() {
+            let play = &app.state.play;
+            let snap = match play.start(cid, p.id, round, &format!("{round_no}-{i}")).await {
+                Ok(s) => s,
+                Err(PlayError::Unavailable(_)) => continue,
+                Err(e) => panic!("{e}"),
+            };
+            for (seq, q) in snap.questions.iter().enumerate() {
+                let option = q.options[seq % q.options.len()].id;
+                match play.answer(p.id, round, &snap.attempt_id, q.id, &[option], seq as i64 + 1).await {
+                    Ok(_) => acked.push((snap.attempt_id.clone(), q.id, option, seq as i64 + 1)),
+                    Err(PlayError::Unavailable(_)) => {}
+                    Err(e) => panic!("{e}"),
+                }
+                if !killed && acked.len() == 37 {
+                    redis.kill_and_restart().await;
+                    killed = true;
+                }
+            }
+        }
+    }
+    assert!(killed);
+    assert!(acked.len() > 60, "answers flowed before and after the crash: {}", acked.len());
+    for (attempt, question, option, _) in &acked {
+        let state = app.state.redis.attempt(round, attempt).await.expect("redis answers").expect("attempt survived");
+        assert_eq!(
+            state.answers.get(question),
+            Some(&vec![*option]),
+            "acknowledged answer lost: {attempt} q{question}"
+        );
+    }
+    app.persist_all(round).await;
+    let persisted: i64 = sqlx::query_scalar("SELECT count(*) FROM answers").fetch_one(&app.pg).await.expect("count");
+    assert_eq!(persisted, acked.len() as i64, "every acknowledged answer reaches Postgres");
+}

@@ -1,0 +1,26 @@
+// The phone page's source: it type-checks (tsc, checkJs + strict) and stays small.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const frontend = fileURLToPath(new URL('../../frontend/', import.meta.url));
+
+test('frontend/app.js type-checks with tsc (checkJs, strict)', { timeout: 90_000 }, async () => {
+  const result = await run('npx', ['--no', 'tsc', '-p', 'tsconfig.json'], { cwd: here }).then(
+    () => null,
+    (/** @type {any} */ e) => `${e.stdout || ''}${e.stderr || ''}` || String(e),
+  );
+  assert.equal(result, null, `tsc found errors:\n${result}`);
+});
+
+test('index.html, style.css and app.js together stay under 30 KB', () => {
+  const sizes = Object.fromEntries(['index.html', 'style.css', 'app.js'].map((f) => [f, statSync(frontend + f).size]));
+  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+  assert.ok(total < 30 * 1024, `frontend is ${total} bytes: ${JSON.stringify(sizes)}`);
+});
