@@ -237,6 +237,71 @@ mod tests {
     }
 
     #[test]
+    fn xlsx_uses_the_same_layout_and_reports_rows_like_a_spreadsheet() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let rows = [
+            COLUMNS.to_vec(),
+            vec![
+                "CC-1",
+                "can-cuoc",
+                "medium",
+                "Đổi thẻ căn cước ở tuổi nào?",
+                "14",
+                "15",
+                "16",
+                "",
+                "",
+                "",
+                "A",
+                "",
+                "",
+                "",
+            ],
+            vec!["CC-2", "can-cuoc", "khó", "Câu hai?", "x", "y", "", "", "", "", "Z", "", "", ""],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *cell).expect("cell");
+            }
+        }
+        let bytes = book.save_to_buffer().expect("xlsx");
+        let errors = parse_xlsx(&bytes).expect_err("row 3 is bad");
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].row, errors[0].column), (3, Some("correct")));
+        sheet_fix_and_parse();
+    }
+
+    fn sheet_fix_and_parse() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let row = [
+            "CC-1",
+            "can-cuoc",
+            "trung bình",
+            "Câu?",
+            "14",
+            "15",
+            "",
+            "",
+            "",
+            "",
+            "b",
+            "Giải thích.",
+            "Luật Căn cước",
+            "Điều 21",
+        ];
+        for (c, h) in COLUMNS.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).expect("header");
+            sheet.write_string(1, c as u16, row[c]).expect("cell");
+        }
+        let qs = parse_xlsx(&book.save_to_buffer().expect("xlsx")).expect("valid");
+        assert_eq!(qs[0].difficulty, Difficulty::Medium);
+        assert_eq!(qs[0].correct, vec![1]);
+        assert!(parse_xlsx(b"not a zip").is_err());
+    }
+
+    #[test]
     fn text_is_stored_nfc() {
         let decomposed = "Hie\u{302}\u{301}n pha\u{301}p";
         let csv = format!("{HEADER}X,t,easy,{decomposed}?,a,b,,,,,A,,,\n");

@@ -178,26 +178,27 @@ struct OwnRedis {
     child: Child,
     port: u16,
     dir: std::path::PathBuf,
+    fsync: &'static str,
 }
 
 impl OwnRedis {
-    fn start(dir: &std::path::Path, port: u16) -> Child {
+    fn start(dir: &std::path::Path, port: u16, fsync: &str) -> Child {
         let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
         Command::new(bin)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
-            .args(["--appendfsync", "always", "--dir"])
+            .args(["--appendfsync", fsync, "--dir"])
             .arg(dir)
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts")
     }
 
-    async fn launch() -> Self {
+    async fn launch(fsync: &'static str) -> Self {
         let dir = std::env::temp_dir().join(format!("thiluat-redis-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("dir");
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let child = Self::start(&dir, port);
-        let me = Self { child, port, dir };
+        let child = Self::start(&dir, port, fsync);
+        let me = Self { child, port, dir, fsync };
         me.wait_ready().await;
         me
     }
@@ -219,7 +220,7 @@ impl OwnRedis {
     async fn kill_and_restart(&mut self) {
         self.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL
         let _ = self.child.wait();
-        self.child = Self::start(&self.dir, self.port);
+        self.child = Self::start(&self.dir, self.port, self.fsync);
         self.wait_ready().await;
     }
 }
@@ -236,7 +237,7 @@ impl Drop for OwnRedis {
 /// acknowledged answer (appendfsync always).
 #[actix_web::test]
 async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
-    let mut redis = OwnRedis::launch().await;
+    let mut redis = OwnRedis::launch("always").await;
     let app =
         spawn_app_with(Options { redis_url: Some(format!("redis://127.0.0.1:{}/", redis.port)), ..Options::default() })
             .await;
@@ -284,4 +285,27 @@ async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
     app.persist_all(round).await;
     let persisted: i64 = sqlx::query_scalar("SELECT count(*) FROM answers").fetch_one(&app.pg).await.expect("count");
     assert_eq!(persisted, acked.len() as i64, "every acknowledged answer reaches Postgres");
+}
+
+/// `serve` refuses a Redis that could lose acknowledged answers, unless told otherwise, and
+/// then says so in /readyz.
+#[actix_web::test]
+async fn an_unsafe_redis_is_refused_unless_explicitly_allowed() {
+    let redis = OwnRedis::launch("everysec").await;
+    let (url, _pg, _) = fresh_database().await;
+    let mut config = thiluat::config::Config::default();
+    config.http.bind = "127.0.0.1:0".into();
+    config.database.url = thiluat::config::Secret::new(url);
+    config.redis.url = thiluat::config::Secret::new(format!("redis://127.0.0.1:{}/", redis.port));
+    config.secret = thiluat::config::Secret::new("ab".repeat(32));
+    config.jobs.enabled = false;
+    let err = thiluat::startup::Application::build(&config).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("appendfsync"), "{err:#}");
+    config.redis.unsafe_durability = true;
+    let app = thiluat::startup::Application::build(&config).await.expect("allowed when told");
+    let (port, _state, running) = app.spawn();
+    let mut res = awc::Client::default().get(format!("http://127.0.0.1:{port}/readyz")).send().await.expect("sent");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["durability"], "UNSAFE");
+    running.stop().await;
 }

@@ -1,0 +1,213 @@
+//! Organiser passwords: argon2id hashing off the async runtime, with bounded concurrency.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngCore;
+use tokio::sync::Semaphore;
+use unicode_normalization::UnicodeNormalization;
+
+/// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
+const MEMORY_KIB: u32 = 19_456;
+const ITERATIONS: u32 = 2;
+const PARALLELISM: u32 = 1;
+
+/// Policy bounds, in characters. The upper bound caps the work an attacker can make us do.
+const MIN_CHARS: usize = 10;
+const MAX_CHARS: usize = 128;
+
+/// The stable error code of [`check_policy`], translated by the frontend.
+pub const WEAK_PASSWORD: &str = "weak_password";
+
+/// Verified when the email is unknown so that a miss costs as much as a wrong password and
+/// response times do not reveal which emails have accounts. Same parameters as real hashes
+/// (checked by a test); its password was random and thrown away.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$LuSA1X5KF9NmFH/iZBu9bg$AfkgEm3oAO4axkoiZO9EajRArzByVUKLulFntr3uDv8";
+
+/// Hashes and verifies passwords on tokio's blocking pool. Each call holds 19 MiB and tens of
+/// milliseconds of CPU, so a semaphore bounds how many run at once: a login storm queues
+/// instead of exhausting memory and starving the rest of the server. Cheap to clone.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for PasswordHasher {
+    /// One concurrent hash per CPU.
+    fn default() -> Self {
+        Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+    }
+}
+
+impl PasswordHasher {
+    /// At most `max_concurrent` (at least 1) hashes run at the same time.
+    pub fn new(max_concurrent: usize) -> Self {
+        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))) }
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
+    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+        let password = normalize(password);
+        let mut salt = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut salt);
+        self.blocking(move || {
+            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("encoding salt: {e}"))?;
+            let hash = argon2()?.hash_password(password.as_bytes(), &salt).map_err(|e| anyhow!("hashing: {e}"))?;
+            Ok(hash.to_string())
+        })
+        .await
+    }
+
+    /// Whether `password` matches `stored`. `None` (unknown account) checks against a dummy
+    /// hash, taking the same time, and is always `false`. A malformed stored hash is an error.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> anyhow::Result<bool> {
+        let password = normalize(password);
+        let known = stored.is_some();
+        let stored = stored.unwrap_or(DUMMY_HASH).to_owned();
+        self.blocking(move || {
+            let parsed = PasswordHash::new(&stored).map_err(|e| anyhow!("stored password hash is malformed: {e}"))?;
+            let matches = argon2()?.verify_password(password.as_bytes(), &parsed).is_ok();
+            Ok(known && matches)
+        })
+        .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let permit = self.permits.clone().acquire_owned().await.context("password hasher closed")?;
+        // The permit moves into the task: if the request is cancelled, the hash still runs to
+        // the end and keeps its slot until then, so the bound stays true.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .context("password hashing task failed")?
+    }
+}
+
+fn argon2() -> anyhow::Result<Argon2<'static>> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| anyhow!("argon2 params: {e}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Vietnamese keyboards (Unikey, phone IMEs) may send "ệ" composed or decomposed; NFC makes
+/// the same typed password the same bytes on every device.
+fn normalize(password: &str) -> String {
+    password.nfc().collect()
+}
+
+/// Accepts 10–128 characters (counted after NFC, not in bytes) that are not all the same
+/// character. Returns [`WEAK_PASSWORD`] otherwise.
+pub fn check_policy(password: &str) -> Result<(), &'static str> {
+    let password = normalize(password);
+    let count = password.chars().count();
+    let mut chars = password.chars();
+    let first = chars.next();
+    let all_same = chars.all(|c| Some(c) == first);
+    if !(MIN_CHARS..=MAX_CHARS).contains(&count) || all_same {
+        return Err(WEAK_PASSWORD);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    const PREFIX: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
+
+    #[tokio::test]
+    async fn hash_is_argon2id_phc_with_owasp_params() {
+        let hasher = PasswordHasher::new(2);
+        let a = hasher.hash("một mật khẩu dài").await.expect("hash");
+        let b = hasher.hash("một mật khẩu dài").await.expect("hash");
+        assert!(a.starts_with(PREFIX), "{a}");
+        assert_ne!(a, b, "salts must differ");
+    }
+
+    #[test]
+    fn dummy_hash_has_the_same_params() {
+        assert!(DUMMY_HASH.starts_with(PREFIX));
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[tokio::test]
+    async fn verify_accepts_right_and_rejects_wrong() {
+        let hasher = PasswordHasher::default();
+        let stored = hasher.hash("correct horse battery").await.expect("hash");
+        assert!(hasher.verify("correct horse battery", Some(&stored)).await.expect("verify"));
+        assert!(!hasher.verify("correct horse batterY", Some(&stored)).await.expect("verify"));
+        assert!(hasher.verify("garbage", Some("not a phc string")).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn composed_and_decomposed_vietnamese_match() {
+        let hasher = PasswordHasher::new(1);
+        let stored = hasher.hash("Pháp luật Việt Nam").await.expect("hash");
+        let decomposed: String = "Pháp luật Việt Nam".nfd().collect();
+        assert!(hasher.verify(&decomposed, Some(&stored)).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn unknown_user_is_false() {
+        let hasher = PasswordHasher::new(1);
+        assert!(!hasher.verify("anything at all", None).await.expect("verify"));
+        // Even the empty password, in case the dummy's password were ever empty.
+        assert!(!hasher.verify("", None).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn unknown_user_takes_as_long_as_wrong_password() {
+        let hasher = PasswordHasher::new(1);
+        let stored = hasher.hash("the real password").await.expect("hash");
+        let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+        for _ in 0..3 {
+            for (stored, times) in [(None, &mut unknown), (Some(stored.as_str()), &mut wrong)] {
+                let start = Instant::now();
+                assert!(!hasher.verify("a wrong password", stored).await.expect("verify"));
+                times.push(start.elapsed());
+            }
+        }
+        let median = |mut t: Vec<Duration>| {
+            t.sort();
+            t[1]
+        };
+        let (unknown, wrong) = (median(unknown), median(wrong));
+        let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
+        assert!((0.5..=2.0).contains(&ratio), "unknown {unknown:?} vs wrong {wrong:?}");
+    }
+
+    #[tokio::test]
+    async fn concurrency_is_bounded_but_all_calls_finish() {
+        let hasher = PasswordHasher::new(1);
+        let calls = (0..3).map(|_| {
+            let h = hasher.clone();
+            tokio::spawn(async move { h.verify("x", None).await })
+        });
+        for call in calls {
+            assert!(!call.await.expect("join").expect("verify"));
+        }
+        assert_eq!(hasher.permits.available_permits(), 1);
+    }
+
+    #[test]
+    fn policy() {
+        assert_eq!(check_policy("short"), Err(WEAK_PASSWORD));
+        assert_eq!(check_policy("aaaaaaaaaaaa"), Err(WEAK_PASSWORD));
+        assert_eq!(check_policy(&"ab".repeat(65)), Err(WEAK_PASSWORD));
+        assert_eq!(check_policy(&"ab".repeat(64)), Ok(()));
+        assert_eq!(check_policy("0123456789"), Ok(()));
+        // 10 characters but more than 10 bytes: counted as characters.
+        assert_eq!(check_policy("Việt Nam ơ"), Ok(()));
+        assert_eq!(check_policy("ệệệệệệệệệệệệ"), Err(WEAK_PASSWORD));
+        assert_eq!(check_policy(""), Err(WEAK_PASSWORD));
+    }
+}
