@@ -48,6 +48,27 @@ enum Command {
     Finalize { round: i64 },
     /// Recompute a round from Postgres and compare with Redis; exits 1 on any difference.
     Verify { round: i64 },
+    /// Organiser accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an organisation (if new) and its first admin. The password comes from
+    /// THILUAT_ADMIN_PASSWORD or, when unset, the first line of standard input.
+    Create {
+        #[arg(long)]
+        org_slug: String,
+        #[arg(long)]
+        org_name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +144,23 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 "imported contest {:?} (id {}): {} questions, {} units, rounds {:?}",
                 imported.slug, imported.contest_id, imported.questions, imported.units, imported.round_ids
             );
+        }
+        Command::Admin { command: AdminCommand::Create { org_slug, org_name, email, name } } => {
+            let password = match std::env::var("THILUAT_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let pool = pg::connect(&config.database).await?;
+            pg::migrate(&pool).await?;
+            let hasher = crate::auth::PasswordHasher::default();
+            let (org, account) =
+                crate::admin::accounts::create_admin(&pool, &hasher, &org_slug, &org_name, &email, &name, &password)
+                    .await?;
+            println!("organisation {org_slug:?} (id {org}) has admin account {account}");
         }
         Command::Finalize { round } => {
             let (pool, play) = stores(&config).await?;

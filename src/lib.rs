@@ -7,6 +7,7 @@
 //! - `play`: the attempt service (start, answer, submit, snapshot) over the store.
 //! - `ws`: websocket connections only; `http`: routes; `jobs`: background work.
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -215,13 +215,20 @@ impl Play {
                 .collect(),
             row,
         });
-        if !data.row.finalized && !self.redis.is_armed(round_id).await? {
+        if data.row.published && !data.row.finalized && !self.redis.is_armed(round_id).await? {
             self.redis.arm(&data.armed()).await.map_err(|e| PlayError::Unavailable(format!("{e:#}")))?;
         }
         if let Ok(mut map) = self.rounds.write() {
             map.insert(round_id, data.clone());
         }
         Ok(data)
+    }
+
+    /// Drops a round from this node's cache (after its settings changed).
+    pub fn forget(&self, round_id: i64) {
+        if let Ok(mut map) = self.rounds.write() {
+            map.remove(&round_id);
+        }
     }
 
     /// Arms a round in Redis (idempotent); used by the armer job and tests.
@@ -240,6 +247,9 @@ impl Play {
         let round = self.round(round_id).await?;
         if round.row.contest_id != contest_id {
             return Err(PlayError::refused("not_found"));
+        }
+        if !round.row.published {
+            return Err(PlayError::refused("round_not_open"));
         }
         if request_id.is_empty() || request_id.len() > 64 {
             return Err(PlayError::refused("malformed"));

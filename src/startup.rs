@@ -28,8 +28,18 @@ impl Application {
         let redis = RedisStore::connect(&config.redis).await?;
         let play = Play::new(pg.clone(), redis.clone());
         let metrics = Metrics::new();
-        let state =
-            web::Data::new(AppState { pg: pg.clone(), redis, play: play.clone(), keys, metrics: metrics.clone() });
+        let sessions = crate::auth::SessionStore::new(redis.conn(), redis.prefix());
+        let throttle = crate::auth::Throttle::new(redis.conn(), redis.prefix());
+        let state = web::Data::new(AppState {
+            pg: pg.clone(),
+            redis,
+            play: play.clone(),
+            keys,
+            metrics: metrics.clone(),
+            sessions,
+            throttle,
+            hasher: crate::auth::PasswordHasher::default(),
+        });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
         let data = state.clone();

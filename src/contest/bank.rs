@@ -175,29 +175,71 @@ fn parse_rows(rows: Vec<Vec<String>>) -> Result<Vec<BankQuestion>, Vec<BankError
     }
 }
 
-pub fn parse_csv(input: impl Read) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+/// The rows of a CSV file (a UTF-8 BOM is dropped), as text.
+pub fn csv_rows(input: impl Read) -> Result<Vec<Vec<String>>, BankError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         match record {
             Ok(r) => rows.push(r.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect()),
-            Err(e) => return Err(vec![BankError { row: i + 1, column: None, message: format!("not valid CSV: {e}") }]),
+            Err(e) => return Err(BankError { row: i + 1, column: None, message: format!("not valid CSV: {e}") }),
         }
     }
-    parse_rows(rows)
+    Ok(rows)
 }
 
-pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+/// The rows of the first sheet of an XLSX workbook, as text.
+pub fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
     use calamine::{Reader, Xlsx};
-    let fail = |message: String| vec![BankError { row: 0, column: None, message }];
+    let fail = |message: String| BankError { row: 0, column: None, message };
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| fail(format!("not a valid XLSX file: {e}")))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| fail("the workbook has no sheet".into()))?
         .map_err(|e| fail(format!("cannot read the first sheet: {e}")))?;
-    let rows = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
-    parse_rows(rows)
+    Ok(range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect())
+}
+
+/// An uploaded table: XLSX when it is a ZIP archive, CSV otherwise.
+pub fn upload_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        xlsx_rows(bytes)
+    } else {
+        csv_rows(bytes)
+    }
+}
+
+pub fn parse_csv(input: impl Read) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+    parse_rows(csv_rows(input).map_err(|e| vec![e])?)
+}
+
+pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+    parse_rows(xlsx_rows(bytes).map_err(|e| vec![e])?)
+}
+
+pub fn parse_upload(bytes: &[u8]) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+    parse_rows(upload_rows(bytes).map_err(|e| vec![e])?)
+}
+
+/// The bank as XLSX in the import layout (export, then import, gives the same bank).
+pub fn to_xlsx(questions: &[BankQuestion]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in COLUMNS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    for (i, q) in questions.iter().enumerate() {
+        let r = i as u32 + 1;
+        let letters: Vec<String> = q.correct.iter().map(|i| LETTERS[*i].to_string()).collect();
+        let mut cells = vec![q.code.clone(), q.topic.clone(), q.difficulty.as_str().to_string(), q.text.clone()];
+        cells.extend((0..6).map(|i| q.options.get(i).cloned().unwrap_or_default()));
+        cells.extend([letters.join(","), q.explanation.clone(), q.law.clone(), q.article.clone()]);
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(r, c as u16, cell)?;
+        }
+    }
+    book.save_to_buffer()
 }
 
 #[cfg(test)]
@@ -299,6 +341,11 @@ mod tests {
         assert_eq!(qs[0].difficulty, Difficulty::Medium);
         assert_eq!(qs[0].correct, vec![1]);
         assert!(parse_xlsx(b"not a zip").is_err());
+        assert_eq!(
+            parse_upload(&to_xlsx(&qs).expect("export")).expect("reimport"),
+            qs,
+            "export then import is lossless"
+        );
     }
 
     #[test]

@@ -22,11 +22,15 @@ pub struct ApiError {
     pub lang: Lang,
     pub field: Option<&'static str>,
     pub fields: Vec<FieldProblem>,
+    /// Seconds, for 429 answers (`Retry-After`).
+    pub retry_after: Option<u64>,
+    /// Extra machine-readable detail (e.g. the rows of a rejected import).
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(lang: Lang, status: StatusCode, code: &'static str) -> Self {
-        Self { status, code, lang, field: None, fields: Vec::new() }
+        Self { status, code, lang, field: None, fields: Vec::new(), retry_after: None, details: None }
     }
 
     pub fn invalid_fields(lang: Lang, errors: &[FieldError]) -> Self {
@@ -35,11 +39,9 @@ impl ApiError {
             .map(|e| FieldProblem { field: e.field, code: e.code, message: i18n::message(e.code, lang) })
             .collect();
         Self {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "invalid_fields",
-            lang,
             field: fields.first().map(|f| f.field),
             fields,
+            ..Self::new(lang, StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields")
         }
     }
 
@@ -69,6 +71,8 @@ struct Body<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
     fields: &'a [FieldProblem],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
 }
 
 impl ResponseError for ApiError {
@@ -76,12 +80,17 @@ impl ResponseError for ApiError {
         self.status
     }
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(Envelope {
+        let mut res = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            res.insert_header(("retry-after", seconds.to_string()));
+        }
+        res.json(Envelope {
             error: Body {
                 code: self.code,
                 message: i18n::message(self.code, self.lang),
                 field: self.field,
                 fields: &self.fields,
+                details: self.details.as_ref(),
             },
         })
     }

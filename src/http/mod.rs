@@ -28,6 +28,9 @@ pub struct AppState {
     pub play: Play,
     pub keys: Keys,
     pub metrics: Metrics,
+    pub sessions: crate::auth::SessionStore,
+    pub throttle: crate::auth::Throttle,
+    pub hasher: crate::auth::PasswordHasher,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl FromRequest for Lang {
 /// Every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(error::json_error))
+        .app_data(web::PayloadConfig::default().limit(20 * 1024 * 1024))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .route("/healthz", web::get().to(health::healthz))
@@ -59,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/contests/{slug}/register", web::post().to(register::register))
         .route("/api/contests/{slug}/login", web::post().to(register::login))
         .route("/api/rounds/{id}/leaderboard", web::get().to(contests::leaderboard))
+        .configure(crate::admin::routes)
         .configure(assets::routes)
         .default_service(web::to(error::not_found));
 }

@@ -47,6 +47,7 @@ pub fn ranking_sql(chain: &[ranking::RankKey]) -> String {
                   CASE WHEN prediction IS NULL OR $2::bigint IS NULL THEN NULL ELSE abs(prediction - $2::bigint) END AS distance, \
                   duration_ms, submitted_at_ms \
            FROM attempts WHERE round_id = $1 AND submitted_at_ms IS NOT NULL \
+             AND participant_id NOT IN (SELECT id FROM participants WHERE disqualified_at IS NOT NULL) \
          ), best AS ( \
            SELECT DISTINCT ON (participant_id) * FROM scored \
            ORDER BY participant_id, {order}, number \
@@ -226,8 +227,19 @@ pub async fn verify(pg: &PgPool, play: &Play, round_id: i64) -> anyhow::Result<V
     let mut pg_sorted: Vec<(i64, i64, i64, i64)> =
         pg_board.iter().map(|r| (i64::from(r.correct), r.duration_ms, r.submitted_at_ms, r.participant_id)).collect();
     pg_sorted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
-    let live_rows: Vec<(i64, i64, i64, i64)> =
-        live.iter().map(|e| (e.correct, e.duration_ms, e.submitted_ms, e.participant_id)).collect();
+    // Disqualified participants stay on the live board but leave the results.
+    let disqualified: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM participants p JOIN rounds r ON r.contest_id = p.contest_id \
+         WHERE r.id = $1 AND p.disqualified_at IS NOT NULL",
+    )
+    .bind(round_id)
+    .fetch_all(pg)
+    .await?;
+    let live_rows: Vec<(i64, i64, i64, i64)> = live
+        .iter()
+        .filter(|e| !disqualified.contains(&e.participant_id))
+        .map(|e| (e.correct, e.duration_ms, e.submitted_ms, e.participant_id))
+        .collect();
     if pg_sorted != live_rows {
         let first =
             pg_sorted.iter().zip(&live_rows).position(|(a, b)| a != b).unwrap_or(pg_sorted.len().min(live_rows.len()));

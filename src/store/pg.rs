@@ -36,10 +36,11 @@ pub struct ContestRow {
     pub consent_text: String,
 }
 
+/// A published contest (drafts do not exist for the public).
 pub async fn contest_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<ContestRow>> {
     sqlx::query_as(
         "SELECT id, slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
-         consent_version, consent_text FROM contests WHERE slug = $1",
+         consent_version, consent_text FROM contests WHERE slug = $1 AND status = 'published'",
     )
     .bind(slug)
     .fetch_optional(pool)
@@ -65,13 +66,16 @@ pub struct RoundRow {
     pub question_ids: Vec<i64>,
     pub prediction_actual: Option<i64>,
     pub finalized: bool,
+    /// The contest is published (a draft's rounds never run).
+    pub published: bool,
 }
 
 const ROUND_COLUMNS: &str = "id, contest_id, position, title, \
     (extract(epoch from opens_at) * 1000)::bigint AS opens_at_ms, \
     (extract(epoch from closes_at) * 1000)::bigint AS closes_at_ms, \
     grace_ms, time_limit_ms, attempt_limit, questions_per_attempt, draw_rule, prediction_target, \
-    prediction_question, ranking_chain, question_ids, prediction_actual, finalized_at IS NOT NULL AS finalized";
+    prediction_question, ranking_chain, question_ids, prediction_actual, finalized_at IS NOT NULL AS finalized, \
+    (SELECT status = 'published' FROM contests c WHERE c.id = rounds.contest_id) AS published";
 
 pub async fn round(pool: &PgPool, round_id: i64) -> sqlx::Result<Option<RoundRow>> {
     sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
@@ -91,6 +95,7 @@ pub async fn rounds_of_contest(pool: &PgPool, contest_id: i64) -> sqlx::Result<V
 pub async fn rounds_to_arm(pool: &PgPool, now_ms: i64, ahead_ms: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT id FROM rounds WHERE finalized_at IS NULL \
+         AND contest_id IN (SELECT id FROM contests WHERE status = 'published') \
          AND opens_at <= to_timestamp($1::double precision / 1000) \
          AND closes_at > to_timestamp($2::double precision / 1000)",
     )

@@ -55,6 +55,7 @@ struct Scripts {
     start: Script,
     answer: Script,
     submit: Script,
+    close: Script,
 }
 
 #[derive(Clone)]
@@ -164,6 +165,7 @@ impl RedisStore {
                 start: Script::new(include_str!("lua/start.lua")),
                 answer: Script::new(include_str!("lua/answer.lua")),
                 submit: Script::new(include_str!("lua/submit.lua")),
+                close: Script::new(include_str!("lua/close.lua")),
             }),
             durability,
         })
@@ -373,6 +375,18 @@ impl RedisStore {
             prediction: value_string(&out[5]).parse().ok(),
             auto: value_string(&out[6]) == "1",
         })
+    }
+
+    /// Ends a round now (see close.lua); returns how many open attempts it cut short.
+    pub async fn close_round(&self, round_id: i64) -> redis::RedisResult<i64> {
+        let k = self.keys(round_id);
+        self.scripts
+            .close
+            .key(k.meta())
+            .key(k.deadlines())
+            .arg(k.attempt(""))
+            .invoke_async(&mut self.conn.clone())
+            .await
     }
 
     pub async fn attempt(&self, round_id: i64, attempt_id: &str) -> redis::RedisResult<Option<AttemptState>> {

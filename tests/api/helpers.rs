@@ -14,8 +14,18 @@ use thiluat::startup::{Application, RunningApp};
 
 pub const SLUG: &str = "test-contest";
 
+/// What a second server needs to share the first one's stores.
+#[derive(Clone)]
+pub struct Shared {
+    pub db_url: String,
+    pub redis_prefix: String,
+    pub secret: String,
+}
+
 #[derive(Default)]
 pub struct Options {
+    /// Run against another app's database, Redis keys and secret (a second node).
+    pub share: Option<Shared>,
     pub jobs: bool,
     /// Another Redis (tests that kill Redis run their own).
     pub redis_url: Option<String>,
@@ -29,7 +39,15 @@ pub struct TestApp {
     pub pg: PgPool,
     pub round_ids: Vec<i64>,
     pub http: awc::Client,
+    pub shared: Shared,
     _running: RunningApp,
+}
+
+impl TestApp {
+    /// Stops the server (its stores stay).
+    pub async fn stop(self) {
+        self._running.stop().await;
+    }
 }
 
 pub fn admin_url() -> String {
@@ -65,7 +83,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(opts: Options) -> TestApp {
-    let (url, pg, round_ids) = fresh_database().await;
+    let (url, pg, round_ids) = match &opts.share {
+        Some(shared) => {
+            let pg = PgPool::connect(&shared.db_url).await.expect("connect shared database");
+            let ids = sqlx::query_scalar("SELECT id FROM rounds ORDER BY id").fetch_all(&pg).await.expect("rounds");
+            (shared.db_url.clone(), pg, ids)
+        }
+        None => fresh_database().await,
+    };
     if let Some(assignments) = opts.first_round {
         sqlx::query(&format!("UPDATE rounds SET {assignments} WHERE id = $1"))
             .bind(round_ids[0])
@@ -76,13 +101,24 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     let mut config = Config::default();
     config.http.bind = "127.0.0.1:0".into();
     config.http.workers = Some(2);
-    config.database.url = Secret::new(url);
+    config.database.url = Secret::new(url.clone());
     config.database.max_connections = 5;
     config.redis.url = Secret::new(opts.redis_url.unwrap_or_else(redis_url));
-    config.redis.key_prefix = format!("t{}:", uuid::Uuid::new_v4().simple());
+    config.redis.key_prefix = opts
+        .share
+        .as_ref()
+        .map(|s| s.redis_prefix.clone())
+        .unwrap_or_else(|| format!("t{}:", uuid::Uuid::new_v4().simple()));
     // Developers' machines may run Redis without appendfsync; scripts/test never does.
     config.redis.unsafe_durability = std::env::var("REDIS_URL").is_err();
-    config.secret = Secret::new(hex::encode(rand::random::<[u8; 32]>()));
+    config.secret = Secret::new(
+        opts.share.as_ref().map(|s| s.secret.clone()).unwrap_or_else(|| hex::encode(rand::random::<[u8; 32]>())),
+    );
+    let shared = Shared {
+        db_url: url,
+        redis_prefix: config.redis.key_prefix.clone(),
+        secret: config.secret.expose().to_string(),
+    };
     config.jobs.enabled = opts.jobs;
     config.jobs.idle_poll_ms = 20;
     if std::env::var("TEST_LOG").is_ok() {
@@ -90,7 +126,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     }
     let app = Application::build(&config).await.expect("application builds");
     let (port, state, running) = app.spawn();
-    TestApp { port, state, pg, round_ids, http: awc::Client::default(), _running: running }
+    TestApp { port, state, pg, round_ids, http: awc::Client::default(), shared, _running: running }
 }
 
 static PHONE: AtomicU64 = AtomicU64::new(0);

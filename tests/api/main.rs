@@ -1,5 +1,6 @@
 //! Integration tests against the real server, Postgres and Redis. One binary, many modules.
 
+mod admin;
 mod attempts;
 mod helpers;
 mod persistence;

@@ -1,0 +1,363 @@
+//! Organiser accounts: login (throttled per account and per address, shared across nodes),
+//! sessions in Redis behind an HttpOnly SameSite cookie, members and roles.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use rand::RngCore;
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{audit, Organiser, Role, SESSION_COOKIE};
+use crate::auth::{self, PasswordHasher, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
+use crate::http::{ApiError, AppState, Lang};
+
+fn normalise_email(email: &str) -> Option<String> {
+    let e = email.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty() && domain.contains('.') && e.len() <= 254 && !e.contains(char::is_whitespace);
+    ok.then_some(e)
+}
+
+/// A one-time password an admin hands over; the member changes it after logging in.
+fn temporary_password() -> String {
+    let mut bytes = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Creates an organisation and its first admin (`thiluat admin create`).
+pub async fn create_admin(
+    pg: &PgPool,
+    hasher: &PasswordHasher,
+    org_slug: &str,
+    org_name: &str,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> anyhow::Result<(i64, i64)> {
+    let email = normalise_email(email).ok_or_else(|| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
+    auth::check_policy(password).map_err(|_| anyhow::anyhow!("the password needs 10 to 128 characters"))?;
+    let hash = hasher.hash(password).await?;
+    let mut tx = pg.begin().await?;
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organisations (slug, name) VALUES ($1, $2) \
+         ON CONFLICT (slug) DO UPDATE SET name = organisations.name RETURNING id",
+    )
+    .bind(org_slug)
+    .bind(org_name)
+    .fetch_one(&mut *tx)
+    .await?;
+    let account: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (email, display_name, password_hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING id",
+    )
+    .bind(&email)
+    .bind(display_name)
+    .bind(&hash)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO memberships (organisation_id, account_id, role, personal_data_export) VALUES ($1, $2, 'admin', TRUE) \
+         ON CONFLICT (organisation_id, account_id) DO UPDATE SET role = 'admin'",
+    )
+    .bind(org)
+    .bind(account)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        Some(org),
+        Some(account),
+        "admin.create",
+        ("account", Some(account.to_string())),
+        None,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((org, account))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+fn too_many(lang: Lang, retry_after: u64) -> ApiError {
+    ApiError { retry_after: Some(retry_after), ..ApiError::new(lang, StatusCode::TOO_MANY_REQUESTS, "rate_limited") }
+}
+
+pub async fn login(
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
+    let email = body.email.trim().to_lowercase();
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    for (limit, key) in [(&LOGIN_PER_ACCOUNT, &email), (&LOGIN_PER_ADDRESS, &address)] {
+        if let Some(retry) = state.throttle.check(limit, key).await.map_err(|e| internal(&e))? {
+            return Err(too_many(lang, retry));
+        }
+    }
+    let row: Option<(i64, String, bool)> =
+        sqlx::query_as("SELECT id, password_hash, disabled FROM accounts WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&state.pg)
+            .await?;
+    let ok = state.hasher.verify(&body.password, row.as_ref().map(|r| r.1.as_str())).await.map_err(|e| internal(&e))?;
+    let orgs: Vec<i64> = match &row {
+        Some((id, ..)) => {
+            sqlx::query_scalar("SELECT organisation_id FROM memberships WHERE account_id = $1")
+                .bind(id)
+                .fetch_all(&state.pg)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let account = row.as_ref().map(|r| r.0);
+    let action = if ok && row.as_ref().is_some_and(|r| !r.2) { "login" } else { "login.failed" };
+    for org in orgs.iter().map(|o| Some(*o)).chain(orgs.is_empty().then_some(None)) {
+        audit::record(
+            &state.pg,
+            org,
+            account,
+            action,
+            ("account", account.map(|a| a.to_string())),
+            Some(&address),
+            json!({}),
+        )
+        .await?;
+    }
+    let Some(account) = account.filter(|_| action == "login") else {
+        for (limit, key) in [(&LOGIN_PER_ACCOUNT, &email), (&LOGIN_PER_ADDRESS, &address)] {
+            state.throttle.record_failure(limit, key).await.map_err(|e| internal(&e))?;
+        }
+        return Err(ApiError::new(lang, StatusCode::UNAUTHORIZED, "login_failed"));
+    };
+    state.throttle.reset(&LOGIN_PER_ACCOUNT, &email).await.map_err(|e| internal(&e))?;
+    // A new token at every login: a session fixed before login is never promoted.
+    let session = state.sessions.create(account).await.map_err(|e| internal(&e))?;
+    let secure = req.connection_info().scheme() == "https";
+    let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(json!({"account_id": account, "csrf_token": session.csrf})))
+}
+
+fn expired_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).same_site(SameSite::Strict).finish();
+    c.make_removal();
+    c
+}
+
+pub async fn logout(who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.sessions.destroy(&who.token).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    Ok(HttpResponse::Ok().cookie(expired_cookie()).json(json!({"ok": true})))
+}
+
+pub async fn logout_all(who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let ended = state.sessions.destroy_all(who.account_id).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    for m in &who.memberships {
+        who.audit(
+            &state.pg,
+            Some(m.organisation_id),
+            "logout.everywhere",
+            ("account", Some(who.account_id.to_string())),
+            json!({}),
+        )
+        .await?;
+    }
+    Ok(HttpResponse::Ok().cookie(expired_cookie()).json(json!({"sessions_ended": ended})))
+}
+
+pub async fn me(who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (email, name): (String, String) = sqlx::query_as("SELECT email, display_name FROM accounts WHERE id = $1")
+        .bind(who.account_id)
+        .fetch_one(&state.pg)
+        .await?;
+    let session = state.sessions.get(&who.token).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    Ok(HttpResponse::Ok().json(json!({
+        "account_id": who.account_id, "email": email, "display_name": name,
+        "csrf_token": session.map(|s| s.csrf), "memberships": who.memberships,
+    })))
+}
+
+pub async fn list_members(
+    path: web::Path<i64>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Admin)?;
+    let rows: Vec<(i64, String, String, String, bool)> = sqlx::query_as(
+        "SELECT a.id, a.email, a.display_name, m.role, m.personal_data_export FROM memberships m \
+         JOIN accounts a ON a.id = m.account_id WHERE m.organisation_id = $1 ORDER BY a.id",
+    )
+    .bind(org)
+    .fetch_all(&state.pg)
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"items": rows.iter().map(|r| json!({
+        "account_id": r.0, "email": r.1, "display_name": r.2, "role": r.3, "personal_data_export": r.4,
+    })).collect::<Vec<_>>()})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberBody {
+    email: String,
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    personal_data_export: bool,
+}
+
+/// Adds a member; a new account gets a temporary password, shown once.
+pub async fn add_member(
+    path: web::Path<i64>,
+    body: web::Json<MemberBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Admin)?;
+    let bad = |field: &'static str, code: &'static str| {
+        ApiError::invalid_fields(who.lang, &[crate::domain::FieldError { field, code }])
+    };
+    let email = normalise_email(&body.email).ok_or_else(|| bad("email", "invalid_email"))?;
+    let role = Role::parse(&body.role).ok_or_else(|| bad("role", "invalid_role"))?;
+    let name = body.display_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad("display_name", "required"));
+    }
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1").bind(&email).fetch_optional(&state.pg).await?;
+    let mut temporary = None;
+    let mut tx = state.pg.begin().await?;
+    let account = match existing {
+        Some(id) => id,
+        None => {
+            let password = temporary_password();
+            let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+            temporary = Some(password);
+            sqlx::query_scalar(
+                "INSERT INTO accounts (email, display_name, password_hash) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(&email)
+            .bind(name)
+            .bind(hash)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO memberships (organisation_id, account_id, role, personal_data_export) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(org)
+    .bind(account)
+    .bind(role.as_str())
+    .bind(body.personal_data_export)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(who.error(StatusCode::CONFLICT, "already_member"));
+    }
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "member.add",
+        ("account", Some(account.to_string())),
+        json!({"role": role, "personal_data_export": body.personal_data_export}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(json!({"account_id": account, "temporary_password": temporary})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberUpdate {
+    role: Option<String>,
+    personal_data_export: Option<bool>,
+}
+
+pub async fn update_member(
+    path: web::Path<(i64, i64)>,
+    body: web::Json<MemberUpdate>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, account) = path.into_inner();
+    who.require(org, Role::Admin)?;
+    let role = match &body.role {
+        Some(r) => Some(Role::parse(r).ok_or_else(|| {
+            ApiError::invalid_fields(who.lang, &[crate::domain::FieldError { field: "role", code: "invalid_role" }])
+        })?),
+        None => None,
+    };
+    let mut tx = state.pg.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE memberships SET role = COALESCE($3, role), personal_data_export = COALESCE($4, personal_data_export) \
+         WHERE organisation_id = $1 AND account_id = $2",
+    )
+    .bind(org)
+    .bind(account)
+    .bind(role.map(|r| r.as_str()))
+    .bind(body.personal_data_export)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(who.not_found());
+    }
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "member.update",
+        ("account", Some(account.to_string())),
+        json!({"role": role, "personal_data_export": body.personal_data_export}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+}
+
+/// An admin resets a member's password: a new temporary one, and every session ends.
+pub async fn reset_password(
+    path: web::Path<(i64, i64)>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, account) = path.into_inner();
+    who.require(org, Role::Admin)?;
+    let member: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE organisation_id = $1 AND account_id = $2)")
+            .bind(org)
+            .bind(account)
+            .fetch_one(&state.pg)
+            .await?;
+    if !member {
+        return Err(who.not_found());
+    }
+    let password = temporary_password();
+    let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    let mut tx = state.pg.begin().await?;
+    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+        .bind(account)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    who.audit(&mut *tx, Some(org), "member.reset_password", ("account", Some(account.to_string())), json!({})).await?;
+    tx.commit().await?;
+    state.sessions.destroy_all(account).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    Ok(HttpResponse::Ok().json(json!({"temporary_password": password})))
+}

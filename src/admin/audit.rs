@@ -1,0 +1,64 @@
+//! The audit log: append-only (a trigger refuses UPDATE and DELETE), one row per organiser
+//! action, login and export.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Organiser, Role};
+use crate::http::{ApiError, AppState};
+
+pub async fn record<'e, E: sqlx::PgExecutor<'e>>(
+    db: E,
+    org: Option<i64>,
+    account: Option<i64>,
+    action: &str,
+    (object_type, object_id): (&str, Option<String>),
+    address: Option<&str>,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (organisation_id, account_id, action, object_type, object_id, address, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(org)
+    .bind(account)
+    .bind(action)
+    .bind(object_type)
+    .bind(object_id)
+    .bind(address)
+    .bind(details)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// Newest first, paged by id.
+pub async fn list(
+    path: web::Path<i64>,
+    query: web::Query<AuditQuery>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Organiser)?;
+    let items: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT jsonb_build_object('id', l.id, 'at', l.at, 'account_id', l.account_id, 'account_email', a.email, \
+           'action', l.action, 'object_type', l.object_type, 'object_id', l.object_id, 'address', l.address, \
+           'details', l.details) \
+         FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id \
+         WHERE l.organisation_id = $1 AND ($2::bigint IS NULL OR l.id < $2) ORDER BY l.id DESC LIMIT $3",
+    )
+    .bind(org)
+    .bind(query.before)
+    .bind(query.limit.unwrap_or(100).clamp(1, 1000))
+    .fetch_all(&state.pg)
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}

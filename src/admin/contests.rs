@@ -1,0 +1,766 @@
+//! Contest authoring: the contest, its units, its rounds, and publishing (which checks the
+//! whole contest and lists every problem at once).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use super::{Organiser, Role};
+use crate::contest::bank::{self, Difficulty};
+use crate::contest::definition::PredictionTarget;
+use crate::contest::draw::{self, DrawGroup, Drawable};
+use crate::contest::ranking::{parse_chain, RankKey};
+use crate::domain::{units, FieldError};
+use crate::http::{ApiError, AppState};
+
+/// The organisation of a contest, or 404 for an account outside it.
+pub async fn contest_org(pg: &PgPool, who: &Organiser, contest: i64, need: Role) -> Result<i64, ApiError> {
+    let org: Option<Option<i64>> = sqlx::query_scalar("SELECT organisation_id FROM contests WHERE id = $1")
+        .bind(contest)
+        .fetch_optional(pg)
+        .await?;
+    let org = org.flatten().ok_or_else(|| who.not_found())?;
+    who.require(org, need)?;
+    Ok(org)
+}
+
+/// The contest and organisation of a round, or 404 for an account outside it.
+pub async fn round_org(pg: &PgPool, who: &Organiser, round: i64, need: Role) -> Result<(i64, i64), ApiError> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT c.id, c.organisation_id FROM rounds r JOIN contests c ON c.id = r.contest_id WHERE r.id = $1",
+    )
+    .bind(round)
+    .fetch_optional(pg)
+    .await?;
+    let (contest, org) = row.and_then(|(c, o)| Some((c, o?))).ok_or_else(|| who.not_found())?;
+    who.require(org, need)?;
+    Ok((contest, org))
+}
+
+fn invalid(who: &Organiser, errors: Vec<FieldError>) -> ApiError {
+    ApiError::invalid_fields(who.lang, &errors)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ContestBody {
+    slug: Option<String>,
+    title: Option<String>,
+    organiser: Option<String>,
+    rules_md: Option<String>,
+    cccd_required: Option<bool>,
+    min_age: Option<i32>,
+    eligibility: Option<Value>,
+    consent_text: Option<String>,
+    consent_version: Option<String>,
+    password: Option<String>,
+    registration_opens_at: Option<DateTime<FixedOffset>>,
+    registration_closes_at: Option<DateTime<FixedOffset>>,
+    logo_url: Option<String>,
+}
+
+fn check_contest(b: &ContestBody, creating: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let need = |v: &Option<String>, field: &'static str, errors: &mut Vec<FieldError>| {
+        if creating && v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            errors.push(FieldError { field, code: "required" });
+        }
+    };
+    need(&b.slug, "slug", &mut errors);
+    need(&b.title, "title", &mut errors);
+    need(&b.organiser, "organiser", &mut errors);
+    if let Some(slug) = &b.slug {
+        let ok = slug.len() <= 64
+            && !slug.is_empty()
+            && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            errors.push(FieldError { field: "slug", code: "invalid_slug" });
+        }
+    }
+    if b.min_age.is_some_and(|a| !(0..=120).contains(&a)) {
+        errors.push(FieldError { field: "min_age", code: "invalid_number" });
+    }
+    if let (Some(o), Some(c)) = (b.registration_opens_at, b.registration_closes_at) {
+        if c <= o {
+            errors.push(FieldError { field: "registration_closes_at", code: "invalid_window" });
+        }
+    }
+    if b.eligibility.as_ref().is_some_and(|e| !e.is_object()) {
+        errors.push(FieldError { field: "eligibility", code: "invalid_value" });
+    }
+    errors
+}
+
+pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Viewer)?;
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, slug, title, status FROM contests WHERE organisation_id = $1 ORDER BY id")
+            .bind(org)
+            .fetch_all(&state.pg)
+            .await?;
+    Ok(HttpResponse::Ok().json(json!({"items": rows.iter().map(|r| json!({"id": r.0, "slug": r.1, "title": r.2, "status": r.3})).collect::<Vec<_>>()})))
+}
+
+pub async fn create(
+    path: web::Path<i64>,
+    body: web::Json<ContestBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Organiser)?;
+    let b = body.into_inner();
+    let errors = check_contest(&b, true);
+    if !errors.is_empty() {
+        return Err(invalid(&who, errors));
+    }
+    let password_hash = match &b.password {
+        Some(p) if !p.is_empty() => Some(state.hasher.hash(p).await.map_err(|e| ApiError::internal(who.lang, &e))?),
+        _ => None,
+    };
+    let mut tx = state.pg.begin().await?;
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO contests (organisation_id, status, slug, title, organiser, rules_md, cccd_required, min_age, eligibility, \
+         consent_text, consent_version, password_hash, registration_opens_at, registration_closes_at, logo_url) \
+         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(org)
+    .bind(&b.slug)
+    .bind(b.title.as_deref().map(str::trim))
+    .bind(b.organiser.as_deref().map(str::trim))
+    .bind(b.rules_md.clone().unwrap_or_default())
+    .bind(b.cccd_required.unwrap_or(false))
+    .bind(b.min_age)
+    .bind(b.eligibility.clone().unwrap_or_else(|| json!({})))
+    .bind(b.consent_text.clone().unwrap_or_default())
+    .bind(b.consent_version.clone().unwrap_or_else(|| "1".into()))
+    .bind(password_hash)
+    .bind(b.registration_opens_at)
+    .bind(b.registration_closes_at)
+    .bind(&b.logo_url)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some("contests_slug_key") => {
+            return Err(who.error(StatusCode::CONFLICT, "slug_taken"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    who.audit(&mut *tx, Some(org), "contest.create", ("contest", Some(id.to_string())), json!({"slug": b.slug}))
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(json!({"id": id, "status": "draft"})))
+}
+
+pub async fn get(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    contest_org(&state.pg, &who, id, Role::Viewer).await?;
+    let contest: Value = sqlx::query_scalar(
+        "SELECT to_jsonb(c) - 'password_hash' || jsonb_build_object('has_password', c.password_hash IS NOT NULL) \
+         FROM contests c WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&state.pg)
+    .await?;
+    let rounds: Vec<Value> =
+        sqlx::query_scalar("SELECT to_jsonb(r) FROM rounds r WHERE contest_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&state.pg)
+            .await?;
+    Ok(HttpResponse::Ok().json(json!({"contest": contest, "rounds": rounds})))
+}
+
+/// Texts can change at any time (audited); the rules of entry only while a draft.
+pub async fn update(
+    path: web::Path<i64>,
+    body: web::Json<ContestBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let org = contest_org(&state.pg, &who, id, Role::Organiser).await?;
+    let b = body.into_inner();
+    let errors = check_contest(&b, false);
+    if !errors.is_empty() {
+        return Err(invalid(&who, errors));
+    }
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM contests WHERE id = $1").bind(id).fetch_one(&state.pg).await?;
+    let touches_rules = b.slug.is_some()
+        || b.cccd_required.is_some()
+        || b.min_age.is_some()
+        || b.eligibility.is_some()
+        || b.consent_version.is_some()
+        || b.consent_text.is_some()
+        || b.password.is_some()
+        || b.registration_opens_at.is_some()
+        || b.registration_closes_at.is_some();
+    if status == "published" && touches_rules {
+        return Err(who.error(StatusCode::CONFLICT, "contest_published"));
+    }
+    let password_hash = match &b.password {
+        Some(p) if !p.is_empty() => Some(state.hasher.hash(p).await.map_err(|e| ApiError::internal(who.lang, &e))?),
+        _ => None,
+    };
+    let mut tx = state.pg.begin().await?;
+    sqlx::query(
+        "UPDATE contests SET slug = COALESCE($2, slug), title = COALESCE($3, title), organiser = COALESCE($4, organiser), \
+         rules_md = COALESCE($5, rules_md), cccd_required = COALESCE($6, cccd_required), min_age = COALESCE($7, min_age), \
+         eligibility = COALESCE($8, eligibility), consent_text = COALESCE($9, consent_text), \
+         consent_version = COALESCE($10, consent_version), password_hash = COALESCE($11, password_hash), \
+         registration_opens_at = COALESCE($12, registration_opens_at), \
+         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = COALESCE($14, logo_url) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&b.slug)
+    .bind(&b.title)
+    .bind(&b.organiser)
+    .bind(&b.rules_md)
+    .bind(b.cccd_required)
+    .bind(b.min_age)
+    .bind(&b.eligibility)
+    .bind(&b.consent_text)
+    .bind(&b.consent_version)
+    .bind(password_hash)
+    .bind(b.registration_opens_at)
+    .bind(b.registration_closes_at)
+    .bind(&b.logo_url)
+    .execute(&mut *tx)
+    .await?;
+    let changed: Vec<&str> = [
+        ("slug", b.slug.is_some()),
+        ("title", b.title.is_some()),
+        ("organiser", b.organiser.is_some()),
+        ("rules_md", b.rules_md.is_some()),
+        ("logo_url", b.logo_url.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, c)| *c)
+    .map(|(f, _)| f)
+    .collect();
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "contest.update",
+        ("contest", Some(id.to_string())),
+        json!({"fields": changed, "rules_changed": touches_rules}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+}
+
+pub async fn list_units(
+    path: web::Path<i64>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    contest_org(&state.pg, &who, id, Role::Viewer).await?;
+    let rows: Vec<Value> =
+        sqlx::query_scalar("SELECT to_jsonb(u) - 'contest_id' FROM units u WHERE contest_id = $1 ORDER BY code")
+            .bind(id)
+            .fetch_all(&state.pg)
+            .await?;
+    Ok(HttpResponse::Ok().json(json!({"items": rows})))
+}
+
+#[derive(Debug, Clone)]
+struct UnitRow {
+    code: String,
+    name: String,
+    parent_code: Option<String>,
+    kind: String,
+    headcount: Option<i32>,
+}
+
+/// Units from an uploaded CSV/XLSX (`code, name, parent_code, kind, headcount`), or with
+/// `?communes_of_province=NN` the 2025 communes of a province. Any bad row imports nothing.
+pub async fn import_units(
+    path: web::Path<i64>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+    body: web::Bytes,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let org = contest_org(&state.pg, &who, id, Role::Organiser).await?;
+    let rows: Vec<UnitRow> = if let Some(province) = query.get("communes_of_province") {
+        let list = units::communes_of(province);
+        if list.is_empty() {
+            return Err(invalid(&who, vec![FieldError { field: "communes_of_province", code: "unknown_province" }]));
+        }
+        list.iter()
+            .map(|c| UnitRow {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                parent_code: None,
+                kind: "commune".into(),
+                headcount: None,
+            })
+            .collect()
+    } else {
+        parse_units(&body).map_err(|errors| ApiError {
+            details: Some(json!({"rows": errors})),
+            ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
+        })?
+    };
+    let mut tx = state.pg.begin().await?;
+    for u in &rows {
+        sqlx::query(
+            "INSERT INTO units (contest_id, code, name, parent_code, kind, headcount) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (contest_id, code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, \
+             kind = EXCLUDED.kind, headcount = EXCLUDED.headcount",
+        )
+        .bind(id)
+        .bind(&u.code)
+        .bind(&u.name)
+        .bind(&u.parent_code)
+        .bind(&u.kind)
+        .bind(u.headcount)
+        .execute(&mut *tx)
+        .await?;
+    }
+    who.audit(&mut *tx, Some(org), "units.import", ("contest", Some(id.to_string())), json!({"units": rows.len()}))
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"imported": rows.len()})))
+}
+
+fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
+    let rows = bank::upload_rows(bytes).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let header: Vec<String> =
+        rows.first().map(|h| h.iter().map(|c| c.trim().to_lowercase()).collect()).unwrap_or_default();
+    if header.first().map(String::as_str) != Some("code") || header.get(1).map(String::as_str) != Some("name") {
+        return Err(vec![bank::BankError {
+            row: 1,
+            column: None,
+            message: "the header must be: code, name, parent_code, kind, headcount".into(),
+        }]);
+    }
+    for (i, r) in rows.iter().enumerate().skip(1) {
+        let cell = |n: usize| r.get(n).map(|s| s.trim().to_string()).unwrap_or_default();
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let row = i + 1;
+        let (code, name) = (cell(0), crate::domain::text::nfc(&cell(1)));
+        if code.is_empty() || code.len() > 64 {
+            errors.push(bank::BankError {
+                row,
+                column: Some("code"),
+                message: "required (at most 64 characters)".into(),
+            });
+        }
+        if name.is_empty() {
+            errors.push(bank::BankError { row, column: Some("name"), message: "required".into() });
+        }
+        let headcount = match cell(4) {
+            h if h.is_empty() => None,
+            h => match h.parse::<f64>() {
+                Ok(v) if v >= 0.0 && v.fract() == 0.0 => Some(v as i32),
+                _ => {
+                    errors.push(bank::BankError {
+                        row,
+                        column: Some("headcount"),
+                        message: format!("{h:?} is not a whole number"),
+                    });
+                    None
+                }
+            },
+        };
+        let parent = Some(cell(2)).filter(|p| !p.is_empty());
+        let kind = Some(cell(3)).filter(|k| !k.is_empty()).unwrap_or_else(|| "unit".into());
+        out.push(UnitRow { code, name, parent_code: parent, kind, headcount });
+    }
+    let codes: Vec<&str> = out.iter().map(|u| u.code.as_str()).collect();
+    for (i, u) in out.iter().enumerate() {
+        if codes[..i].contains(&u.code.as_str()) {
+            errors.push(bank::BankError {
+                row: i + 2,
+                column: Some("code"),
+                message: format!("code {:?} appears twice", u.code),
+            });
+        }
+        if u.parent_code.as_deref().is_some_and(|p| !codes.contains(&p)) {
+            errors.push(bank::BankError {
+                row: i + 2,
+                column: Some("parent_code"),
+                message: "no unit has this code".into(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RoundBody {
+    title: Option<String>,
+    mode: Option<String>,
+    opens_at: Option<DateTime<FixedOffset>>,
+    closes_at: Option<DateTime<FixedOffset>>,
+    time_limit_minutes: Option<u32>,
+    attempt_limit: Option<Option<u32>>,
+    questions_per_attempt: Option<u32>,
+    grace_seconds: Option<u32>,
+    draw: Option<Vec<DrawGroup>>,
+    prediction: Option<Option<PredictionBody>>,
+    ranking: Option<Vec<String>>,
+    answers_changeable: Option<bool>,
+    reveal: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionBody {
+    target: String,
+    question: String,
+}
+
+/// The full settings of a round after applying `b` over `current`.
+struct RoundSettings {
+    title: String,
+    mode: String,
+    opens_at: DateTime<FixedOffset>,
+    closes_at: DateTime<FixedOffset>,
+    time_limit_ms: i32,
+    attempt_limit: Option<i32>,
+    questions_per_attempt: i32,
+    grace_ms: i32,
+    draw: Vec<DrawGroup>,
+    prediction: Option<PredictionBody>,
+    ranking: Vec<String>,
+    answers_changeable: bool,
+    reveal: String,
+}
+
+fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let missing =
+        |errors: &mut Vec<FieldError>, field: &'static str| errors.push(FieldError { field, code: "required" });
+    let cur = current.as_ref();
+    let title = b.title.or(cur.map(|c| c.title.clone())).unwrap_or_default();
+    if title.trim().is_empty() {
+        missing(&mut errors, "title");
+    }
+    let mode = b.mode.or(cur.map(|c| c.mode.clone())).unwrap_or_else(|| "self_paced".into());
+    if mode != "self_paced" && mode != "live" {
+        errors.push(FieldError { field: "mode", code: "invalid_value" });
+    }
+    let opens_at = b.opens_at.or(cur.map(|c| c.opens_at));
+    let closes_at = b.closes_at.or(cur.map(|c| c.closes_at));
+    if opens_at.is_none() {
+        missing(&mut errors, "opens_at");
+    }
+    if closes_at.is_none() {
+        missing(&mut errors, "closes_at");
+    }
+    if let (Some(o), Some(c)) = (opens_at, closes_at) {
+        if c <= o {
+            errors.push(FieldError { field: "closes_at", code: "invalid_window" });
+        }
+    }
+    let time_limit_ms = b.time_limit_minutes.map(|m| m as i32 * 60_000).or(cur.map(|c| c.time_limit_ms)).unwrap_or(0);
+    if !(60_000..=24 * 3_600_000).contains(&time_limit_ms) {
+        errors.push(FieldError { field: "time_limit_minutes", code: "invalid_number" });
+    }
+    let attempt_limit = match b.attempt_limit {
+        Some(v) => v.map(|n| n as i32),
+        None => cur.and_then(|c| c.attempt_limit),
+    };
+    if attempt_limit == Some(0) {
+        errors.push(FieldError { field: "attempt_limit", code: "invalid_number" });
+    }
+    let draw = b.draw.or(cur.map(|c| c.draw.clone())).unwrap_or_default();
+    let questions_per_attempt =
+        b.questions_per_attempt.map(|n| n as i32).or(cur.map(|c| c.questions_per_attempt)).unwrap_or(0);
+    if questions_per_attempt <= 0 || draw::total(&draw) as i32 != questions_per_attempt {
+        errors.push(FieldError { field: "draw", code: "draw_mismatch" });
+    }
+    let prediction = match b.prediction {
+        Some(p) => p,
+        None => cur.and_then(|c| c.prediction.clone()),
+    };
+    if prediction.as_ref().is_some_and(|p| PredictionTarget::parse(&p.target).is_none() || p.question.trim().is_empty())
+    {
+        errors.push(FieldError { field: "prediction", code: "invalid_value" });
+    }
+    let ranking = b
+        .ranking
+        .or(cur.map(|c| c.ranking.clone()))
+        .unwrap_or_else(|| crate::contest::ranking::DEFAULT_CHAIN.iter().map(|k| k.as_str().to_string()).collect());
+    match parse_chain(&ranking) {
+        Err(_) => errors.push(FieldError { field: "ranking", code: "invalid_value" }),
+        Ok(chain) if prediction.is_none() && chain.contains(&RankKey::PredictionDistanceAsc) => {
+            errors.push(FieldError { field: "ranking", code: "prediction_missing" });
+        }
+        Ok(_) => {}
+    }
+    let reveal = b.reveal.or(cur.map(|c| c.reveal.clone())).unwrap_or_else(|| "after_close".into());
+    if !["after_close", "after_submit", "never"].contains(&reveal.as_str()) {
+        errors.push(FieldError { field: "reveal", code: "invalid_value" });
+    }
+    let grace_ms = b.grace_seconds.map(|s| s as i32 * 1000).or(cur.map(|c| c.grace_ms)).unwrap_or(2000);
+    if !(0..=60_000).contains(&grace_ms) {
+        errors.push(FieldError { field: "grace_seconds", code: "invalid_number" });
+    }
+    let answers_changeable = b.answers_changeable.or(cur.map(|c| c.answers_changeable)).unwrap_or(true);
+    match (errors.is_empty(), opens_at, closes_at) {
+        (true, Some(opens_at), Some(closes_at)) => Ok(RoundSettings {
+            title,
+            mode,
+            opens_at,
+            closes_at,
+            time_limit_ms,
+            attempt_limit,
+            questions_per_attempt,
+            grace_ms,
+            draw,
+            prediction,
+            ranking,
+            answers_changeable,
+            reveal,
+        }),
+        _ => Err(errors),
+    }
+}
+
+async fn save_round(
+    db: &mut sqlx::PgConnection,
+    round: Option<i64>,
+    contest: i64,
+    s: &RoundSettings,
+) -> sqlx::Result<i64> {
+    let sql = match round {
+        None => {
+            "INSERT INTO rounds (contest_id, position, title, mode, opens_at, closes_at, time_limit_ms, attempt_limit, \
+             questions_per_attempt, grace_ms, draw_rule, prediction_target, prediction_question, ranking_chain, \
+             answers_changeable, reveal, question_ids) \
+             VALUES ($1, (SELECT COALESCE(max(position), 0) + 1 FROM rounds WHERE contest_id = $1), $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11, $12, $13, $14, $15, '{}') RETURNING id"
+        }
+        Some(_) => {
+            "UPDATE rounds SET title = $2, mode = $3, opens_at = $4, closes_at = $5, time_limit_ms = $6, attempt_limit = $7, \
+             questions_per_attempt = $8, grace_ms = $9, draw_rule = $10, prediction_target = $11, prediction_question = $12, \
+             ranking_chain = $13, answers_changeable = $14, reveal = $15 WHERE id = $16 RETURNING id"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(contest)
+        .bind(s.title.trim())
+        .bind(&s.mode)
+        .bind(s.opens_at)
+        .bind(s.closes_at)
+        .bind(s.time_limit_ms)
+        .bind(s.attempt_limit)
+        .bind(s.questions_per_attempt)
+        .bind(s.grace_ms)
+        .bind(sqlx::types::Json(&s.draw))
+        .bind(s.prediction.as_ref().map(|p| p.target.clone()))
+        .bind(s.prediction.as_ref().map(|p| p.question.clone()))
+        .bind(&s.ranking)
+        .bind(s.answers_changeable)
+        .bind(&s.reveal)
+        .bind(round.unwrap_or_default())
+        .fetch_one(db)
+        .await
+}
+
+pub async fn create_round(
+    path: web::Path<i64>,
+    body: web::Json<RoundBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
+    let settings = settle(body.into_inner(), None).map_err(|e| invalid(&who, e))?;
+    let mut tx = state.pg.begin().await?;
+    let id = save_round(&mut tx, None, contest, &settings).await?;
+    who.audit(&mut *tx, Some(org), "round.create", ("round", Some(id.to_string())), json!({"contest": contest}))
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(json!({"id": id})))
+}
+
+/// A round that has attempts (or is running) keeps its rules: only its title may change.
+pub async fn update_round(
+    path: web::Path<i64>,
+    body: web::Json<RoundBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let round = path.into_inner();
+    let (contest, org) = round_org(&state.pg, &who, round, Role::Organiser).await?;
+    let b = body.into_inner();
+    let started = state.redis.is_armed(round).await.map_err(|e| ApiError::internal(who.lang, &e))?
+        || sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM attempts WHERE round_id = $1)")
+            .bind(round)
+            .fetch_one(&state.pg)
+            .await?;
+    let only_text = b.mode.is_none()
+        && b.opens_at.is_none()
+        && b.closes_at.is_none()
+        && b.time_limit_minutes.is_none()
+        && b.attempt_limit.is_none()
+        && b.questions_per_attempt.is_none()
+        && b.grace_seconds.is_none()
+        && b.draw.is_none()
+        && b.prediction.is_none()
+        && b.ranking.is_none()
+        && b.answers_changeable.is_none()
+        && b.reveal.is_none();
+    if started && !only_text {
+        return Err(who.error(StatusCode::CONFLICT, "round_started"));
+    }
+    let current = load_round(&state.pg, round).await?;
+    let settings = settle(b, Some(current)).map_err(|e| invalid(&who, e))?;
+    let mut tx = state.pg.begin().await?;
+    save_round(&mut tx, Some(round), contest, &settings).await?;
+    let action = if started { "round.update_text" } else { "round.update" };
+    who.audit(&mut *tx, Some(org), action, ("round", Some(round.to_string())), json!({})).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+}
+
+async fn load_round(pg: &PgPool, round: i64) -> sqlx::Result<RoundSettings> {
+    type Row = (
+        String,
+        String,
+        DateTime<chrono::Utc>,
+        DateTime<chrono::Utc>,
+        i32,
+        Option<i32>,
+        i32,
+        i32,
+        sqlx::types::Json<Vec<DrawGroup>>,
+        Option<String>,
+        Option<String>,
+        Vec<String>,
+        bool,
+        String,
+    );
+    let r: Row = sqlx::query_as(
+        "SELECT title, mode, opens_at, closes_at, time_limit_ms, attempt_limit, questions_per_attempt, grace_ms, draw_rule, \
+         prediction_target, prediction_question, ranking_chain, answers_changeable, reveal FROM rounds WHERE id = $1",
+    )
+    .bind(round)
+    .fetch_one(pg)
+    .await?;
+    let vn = FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
+    Ok(RoundSettings {
+        title: r.0,
+        mode: r.1,
+        opens_at: r.2.with_timezone(&vn),
+        closes_at: r.3.with_timezone(&vn),
+        time_limit_ms: r.4,
+        attempt_limit: r.5,
+        questions_per_attempt: r.6,
+        grace_ms: r.7,
+        draw: r.8 .0,
+        prediction: r.9.zip(r.10).map(|(target, question)| PredictionBody { target, question }),
+        ranking: r.11,
+        answers_changeable: r.12,
+        reveal: r.13,
+    })
+}
+
+/// Checks the whole contest and lists every problem; if there are none, the rounds take the
+/// current versions of the bank and the contest goes public.
+pub async fn publish(
+    path: web::Path<i64>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
+    let (title, rules, consent, status): (String, String, String, String) =
+        sqlx::query_as("SELECT title, rules_md, consent_text, status FROM contests WHERE id = $1")
+            .bind(contest)
+            .fetch_one(&state.pg)
+            .await?;
+    let mut problems: Vec<String> = Vec::new();
+    if title.trim().is_empty() {
+        problems.push("the contest has no title".into());
+    }
+    if rules.trim().is_empty() {
+        problems.push("the rules page (thể lệ) is empty".into());
+    }
+    if consent.trim().is_empty() {
+        problems.push("the consent text for personal data is empty".into());
+    }
+    let unit_count: i64 = sqlx::query_scalar("SELECT count(*) FROM units WHERE contest_id = $1")
+        .bind(contest)
+        .fetch_one(&state.pg)
+        .await?;
+    if unit_count == 0 {
+        problems.push("the contest has no units (đơn vị dự thi)".into());
+    }
+    let bank: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, topic, difficulty FROM questions WHERE organisation_id = $1 AND latest ORDER BY id")
+            .bind(org)
+            .fetch_all(&state.pg)
+            .await?;
+    let drawables: Vec<Drawable<'_>> = bank
+        .iter()
+        .map(|(id, topic, d)| Drawable {
+            id: *id,
+            topic,
+            difficulty: Difficulty::parse(d).unwrap_or(Difficulty::Medium),
+        })
+        .collect();
+    type RoundCheck = (i64, String, sqlx::types::Json<Vec<DrawGroup>>, bool, bool);
+    let rounds: Vec<RoundCheck> = sqlx::query_as(
+        "SELECT r.id, r.title, r.draw_rule, r.closes_at > r.opens_at, \
+         EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id) FROM rounds r WHERE r.contest_id = $1 ORDER BY position",
+    )
+    .bind(contest)
+    .fetch_all(&state.pg)
+    .await?;
+    if rounds.is_empty() {
+        problems.push("the contest has no round".into());
+    }
+    for (_, title, rule, window_ok, _) in &rounds {
+        if !window_ok {
+            problems.push(format!("round {title:?}: it closes before it opens"));
+        }
+        if let Err(e) = draw::check(&drawables, &rule.0) {
+            problems.push(format!("round {title:?}: {e}"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError {
+            details: Some(json!({"problems": problems})),
+            ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "publish_blocked")
+        });
+    }
+    let ids: Vec<i64> = bank.iter().map(|b| b.0).collect();
+    let mut tx = state.pg.begin().await?;
+    for (round, _, _, _, has_attempts) in &rounds {
+        if !has_attempts {
+            sqlx::query("UPDATE rounds SET question_ids = $2 WHERE id = $1")
+                .bind(round)
+                .bind(&ids)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    sqlx::query("UPDATE contests SET status = 'published' WHERE id = $1").bind(contest).execute(&mut *tx).await?;
+    let action = if status == "published" { "contest.republish" } else { "contest.publish" };
+    who.audit(&mut *tx, Some(org), action, ("contest", Some(contest.to_string())), json!({"questions": ids.len()}))
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"status": "published", "questions": ids.len()})))
+}

@@ -1,0 +1,239 @@
+//! An organisation's question bank: import (CSV/XLSX, all or nothing, every bad row
+//! reported), export (XLSX in the same layout), and edits that add a version.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use rand::Rng;
+use serde_json::{json, Value};
+
+use super::{Organiser, Role};
+use crate::contest::bank::{self, BankQuestion, Difficulty};
+use crate::http::{ApiError, AppState};
+use crate::store::pg::OptionItem;
+
+type Row =
+    (i64, String, i32, String, String, String, sqlx::types::Json<Vec<OptionItem>>, Vec<i64>, String, String, String);
+
+const COLUMNS: &str = "id, code, version, topic, difficulty, text, options, correct, explanation, law, article";
+
+fn to_bank(r: &Row) -> BankQuestion {
+    BankQuestion {
+        code: r.1.clone(),
+        topic: r.3.clone(),
+        difficulty: Difficulty::parse(&r.4).unwrap_or(Difficulty::Medium),
+        text: r.5.clone(),
+        options: r.6.iter().map(|o| o.text.clone()).collect(),
+        correct: r.6.iter().enumerate().filter(|(_, o)| r.7.contains(&o.id)).map(|(i, _)| i).collect(),
+        explanation: r.8.clone(),
+        law: r.9.clone(),
+        article: r.10.clone(),
+    }
+}
+
+async fn latest(pg: &sqlx::PgPool, org: i64) -> sqlx::Result<Vec<Row>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM questions WHERE organisation_id = $1 AND latest ORDER BY code"))
+        .bind(org)
+        .fetch_all(pg)
+        .await
+}
+
+pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Viewer)?;
+    let rows = latest(&state.pg, org).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({"id": r.0, "code": r.1, "version": r.2, "topic": r.3, "difficulty": r.4, "text": r.5,
+                   "options": r.6 .0, "correct": r.7, "explanation": r.8, "law": r.9, "article": r.10})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+/// Inserts a version of a question (the first, or the next one after `previous`).
+async fn insert_version(tx: &mut sqlx::PgConnection, org: i64, q: &BankQuestion, version: i32) -> sqlx::Result<i64> {
+    let mut rng = rand::thread_rng();
+    let mut ids: Vec<i64> = Vec::new();
+    while ids.len() < q.options.len() {
+        let id = rng.gen_range(100_000..1_000_000_000i64);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let options: Vec<OptionItem> =
+        ids.iter().zip(&q.options).map(|(id, text)| OptionItem { id: *id, text: text.clone() }).collect();
+    let mut correct: Vec<i64> = q.correct.iter().map(|i| ids[*i]).collect();
+    correct.sort_unstable();
+    sqlx::query("UPDATE questions SET latest = FALSE WHERE organisation_id = $1 AND code = $2")
+        .bind(org)
+        .bind(&q.code)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query_scalar(
+        "INSERT INTO questions (organisation_id, code, version, topic, difficulty, text, options, correct, explanation, law, article) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(org)
+    .bind(&q.code)
+    .bind(version)
+    .bind(&q.topic)
+    .bind(q.difficulty.as_str())
+    .bind(&q.text)
+    .bind(sqlx::types::Json(&options))
+    .bind(&correct)
+    .bind(&q.explanation)
+    .bind(&q.law)
+    .bind(&q.article)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// The body is the file (CSV or XLSX). New codes are added; changed questions get a new
+/// version; identical ones are left alone.
+pub async fn import(
+    path: web::Path<i64>,
+    body: web::Bytes,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Organiser)?;
+    let parsed = bank::parse_upload(&body).map_err(|errors| ApiError {
+        details: Some(json!({"rows": errors})),
+        ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
+    })?;
+    let existing = latest(&state.pg, org).await?;
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut tx = state.pg.begin().await?;
+    for q in &parsed {
+        match existing.iter().find(|r| r.1 == q.code) {
+            Some(r) if to_bank(r) == *q => unchanged += 1,
+            Some(r) => {
+                insert_version(&mut tx, org, q, r.2 + 1).await?;
+                updated += 1;
+            }
+            None => {
+                insert_version(&mut tx, org, q, 1).await?;
+                created += 1;
+            }
+        }
+    }
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "questions.import",
+        ("question_bank", Some(org.to_string())),
+        json!({"created": created, "updated": updated, "unchanged": unchanged}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"created": created, "updated": updated, "unchanged": unchanged})))
+}
+
+pub async fn export(
+    path: web::Path<i64>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let org = path.into_inner();
+    who.require(org, Role::Organiser)?;
+    let rows = latest(&state.pg, org).await?;
+    let bytes =
+        bank::to_xlsx(&rows.iter().map(to_bank).collect::<Vec<_>>()).map_err(|e| ApiError::internal(who.lang, &e))?;
+    who.audit(
+        &state.pg,
+        Some(org),
+        "questions.export",
+        ("question_bank", Some(org.to_string())),
+        json!({"questions": rows.len()}),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(("content-disposition", "attachment; filename=\"ngan-hang-cau-hoi.xlsx\""))
+        .body(bytes))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionBody {
+    topic: String,
+    difficulty: String,
+    text: String,
+    options: Vec<String>,
+    /// Indices into `options`.
+    correct: Vec<usize>,
+    #[serde(default)]
+    explanation: String,
+    #[serde(default)]
+    law: String,
+    #[serde(default)]
+    article: String,
+}
+
+/// Edits a question by adding a version: rounds published with the old version keep it.
+pub async fn edit(
+    path: web::Path<i64>,
+    body: web::Json<QuestionBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let row: Option<(Option<i64>, String, i32, bool)> =
+        sqlx::query_as("SELECT organisation_id, code, version, latest FROM questions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.pg)
+            .await?;
+    let (org, code, version, is_latest) =
+        row.and_then(|(o, c, v, l)| Some((o?, c, v, l))).ok_or_else(|| who.not_found())?;
+    who.require(org, Role::Organiser)?;
+    if !is_latest {
+        return Err(who.error(StatusCode::CONFLICT, "stale_version"));
+    }
+    let b = body.into_inner();
+    let mut errors = Vec::new();
+    let difficulty = Difficulty::parse(&b.difficulty);
+    if difficulty.is_none() {
+        errors.push(crate::domain::FieldError { field: "difficulty", code: "invalid_value" });
+    }
+    if b.text.trim().is_empty() {
+        errors.push(crate::domain::FieldError { field: "text", code: "required" });
+    }
+    if !(2..=6).contains(&b.options.len()) || b.options.iter().any(|o| o.trim().is_empty()) {
+        errors.push(crate::domain::FieldError { field: "options", code: "invalid_options" });
+    }
+    if b.correct.is_empty() || b.correct.iter().any(|i| *i >= b.options.len()) {
+        errors.push(crate::domain::FieldError { field: "correct", code: "invalid_value" });
+    }
+    let Some(difficulty) = difficulty.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::invalid_fields(who.lang, &errors));
+    };
+    let nfc = |s: &str| crate::domain::text::nfc(s.trim());
+    let mut correct = b.correct.clone();
+    correct.sort_unstable();
+    correct.dedup();
+    let q = BankQuestion {
+        code: code.clone(),
+        topic: nfc(&b.topic),
+        difficulty,
+        text: nfc(&b.text),
+        options: b.options.iter().map(|o| nfc(o)).collect(),
+        correct,
+        explanation: nfc(&b.explanation),
+        law: nfc(&b.law),
+        article: nfc(&b.article),
+    };
+    let mut tx = state.pg.begin().await?;
+    let new_id = insert_version(&mut tx, org, &q, version + 1).await?;
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "question.edit",
+        ("question", Some(code)),
+        json!({"from": id, "to": new_id, "version": version + 1}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"id": new_id, "version": version + 1})))
+}
