@@ -141,36 +141,3 @@ impl FromRequest for Organiser {
         })
     }
 }
-
-/// Every organiser route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    use web::{get, patch, post, put};
-    cfg.route("/api/admin/login", post().to(accounts::login))
-        .route("/api/admin/logout", post().to(accounts::logout))
-        .route("/api/admin/logout-all", post().to(accounts::logout_all))
-        .route("/api/admin/me", get().to(accounts::me))
-        .route("/api/admin/orgs/{org}/members", get().to(accounts::list_members))
-        .route("/api/admin/orgs/{org}/members", post().to(accounts::add_member))
-        .route("/api/admin/orgs/{org}/members/{account}", patch().to(accounts::update_member))
-        .route("/api/admin/orgs/{org}/members/{account}/reset-password", post().to(accounts::reset_password))
-        .route("/api/admin/orgs/{org}/audit", get().to(audit::list))
-        .route("/api/admin/orgs/{org}/contests", get().to(contests::list))
-        .route("/api/admin/orgs/{org}/contests", post().to(contests::create))
-        .route("/api/admin/contests/{id}", get().to(contests::get))
-        .route("/api/admin/contests/{id}", patch().to(contests::update))
-        .route("/api/admin/contests/{id}/units", get().to(contests::list_units))
-        .route("/api/admin/contests/{id}/units", post().to(contests::import_units))
-        .route("/api/admin/contests/{id}/rounds", post().to(contests::create_round))
-        .route("/api/admin/contests/{id}/publish", post().to(contests::publish))
-        .route("/api/admin/rounds/{id}", patch().to(contests::update_round))
-        .route("/api/admin/orgs/{org}/questions", get().to(questions::list))
-        .route("/api/admin/orgs/{org}/questions/import", post().to(questions::import))
-        .route("/api/admin/orgs/{org}/questions/export.xlsx", get().to(questions::export))
-        .route("/api/admin/questions/{id}", put().to(questions::edit))
-        .route("/api/admin/rounds/{id}/live", get().to(running::live))
-        .route("/api/admin/rounds/{id}/close", post().to(running::close))
-        .route("/api/admin/rounds/{id}/finalize", post().to(running::finalize))
-        .route("/api/admin/rounds/{id}/verify", get().to(running::verify))
-        .route("/api/admin/participants/{id}/disqualify", post().to(running::disqualify))
-        .route("/api/admin/participants/{id}/requalify", post().to(running::requalify));
-}

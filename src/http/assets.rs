@@ -23,6 +23,9 @@ const ASSETS: &[Asset] = &[
 
 const INDEX: &str = include_str!("../../frontend/index.html");
 
+/// Every path served by this module (GET), for the OpenAPI comparison.
+pub const PATHS: &[&str] = &["/", "/c/{slug}", "/app.js", "/style.css"];
+
 async fn index() -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("cache-control", "no-cache")).body(INDEX)
 }

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod contests;
 pub mod error;
 pub mod health;
+pub mod openapi;
 pub mod register;
 
 use std::future::{ready, Ready};
@@ -14,6 +15,7 @@ use sqlx::PgPool;
 pub use crate::i18n::Lang;
 pub use error::ApiError;
 
+use crate::admin;
 use crate::crypto::{Credential, Keys};
 use crate::metrics::Metrics;
 use crate::play::Play;
@@ -48,22 +50,68 @@ impl FromRequest for Lang {
     }
 }
 
+/// Declares every API route once: `ROUTES` (method, path) for the OpenAPI comparison, and
+/// `register` for actix.
+macro_rules! route_table {
+    ($( $method:ident $path:literal => $handler:expr ),* $(,)?) => {
+        /// Every API route as (method, path), in the OpenAPI document's spelling.
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+        fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+}
+
+route_table! {
+    get "/healthz" => health::healthz,
+    get "/readyz" => health::readyz,
+    get "/metrics" => health::metrics,
+    get "/ws" => crate::ws::route,
+    get "/api/openapi.json" => openapi::document,
+    get "/api/docs" => openapi::page,
+    get "/api/communes" => contests::communes,
+    get "/api/contests/{slug}" => contests::contest,
+    post "/api/contests/{slug}/register" => register::register,
+    post "/api/contests/{slug}/login" => register::login,
+    get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
+    post "/api/admin/login" => admin::accounts::login,
+    post "/api/admin/logout" => admin::accounts::logout,
+    post "/api/admin/logout-all" => admin::accounts::logout_all,
+    get "/api/admin/me" => admin::accounts::me,
+    get "/api/admin/orgs/{org}/members" => admin::accounts::list_members,
+    post "/api/admin/orgs/{org}/members" => admin::accounts::add_member,
+    patch "/api/admin/orgs/{org}/members/{account}" => admin::accounts::update_member,
+    post "/api/admin/orgs/{org}/members/{account}/reset-password" => admin::accounts::reset_password,
+    get "/api/admin/orgs/{org}/audit" => admin::audit::list,
+    get "/api/admin/orgs/{org}/audit.csv" => admin::audit::export_csv,
+    get "/api/admin/orgs/{org}/contests" => admin::contests::list,
+    post "/api/admin/orgs/{org}/contests" => admin::contests::create,
+    get "/api/admin/contests/{id}" => admin::contests::get,
+    patch "/api/admin/contests/{id}" => admin::contests::update,
+    get "/api/admin/contests/{id}/units" => admin::contests::list_units,
+    post "/api/admin/contests/{id}/units" => admin::contests::import_units,
+    post "/api/admin/contests/{id}/rounds" => admin::contests::create_round,
+    post "/api/admin/contests/{id}/publish" => admin::contests::publish,
+    patch "/api/admin/rounds/{id}" => admin::contests::update_round,
+    get "/api/admin/orgs/{org}/questions" => admin::questions::list,
+    post "/api/admin/orgs/{org}/questions/import" => admin::questions::import,
+    get "/api/admin/orgs/{org}/questions/export.xlsx" => admin::questions::export,
+    put "/api/admin/questions/{id}" => admin::questions::edit,
+    get "/api/admin/rounds/{id}/live" => admin::running::live,
+    post "/api/admin/rounds/{id}/close" => admin::running::close,
+    post "/api/admin/rounds/{id}/finalize" => admin::running::finalize,
+    get "/api/admin/rounds/{id}/verify" => admin::running::verify,
+    post "/api/admin/participants/{id}/disqualify" => admin::running::disqualify,
+    post "/api/admin/participants/{id}/requalify" => admin::running::requalify,
+}
+
 /// Every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(error::json_error))
         .app_data(web::PayloadConfig::default().limit(20 * 1024 * 1024))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/ws", web::get().to(crate::ws::route))
-        .route("/api/communes", web::get().to(contests::communes))
-        .route("/api/contests/{slug}", web::get().to(contests::contest))
-        .route("/api/contests/{slug}/register", web::post().to(register::register))
-        .route("/api/contests/{slug}/login", web::post().to(register::login))
-        .route("/api/rounds/{id}/leaderboard", web::get().to(contests::leaderboard))
-        .configure(crate::admin::routes)
+        .configure(register)
         .configure(assets::routes)
         .default_service(web::to(error::not_found));
 }

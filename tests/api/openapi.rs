@@ -1,0 +1,1 @@
+//! The OpenAPI document against the routes the server serves (being written).
