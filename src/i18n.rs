@@ -83,6 +83,33 @@ static VI: &[(&str, &str)] = &[
     ("invalid_prediction", "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000."),
     ("seq_invalid", "Số thứ tự câu trả lời không hợp lệ."),
     ("unavailable", "Hệ thống tạm thời gián đoạn. Vui lòng thử lại."),
+    ("forbidden", "Tài khoản của bạn không có quyền thực hiện thao tác này."),
+    ("csrf_failed", "Phiên làm việc không hợp lệ. Vui lòng tải lại trang và thử lại."),
+    ("credentials_invalid", "Email hoặc mật khẩu không đúng."),
+    ("weak_password", "Mật khẩu phải có từ 10 đến 128 ký tự."),
+    ("invalid_email", "Địa chỉ email không hợp lệ."),
+    ("invalid_role", "Vai trò phải là quản trị, tổ chức hoặc xem."),
+    ("already_member", "Tài khoản này đã là thành viên của tổ chức."),
+    ("slug_taken", "Đường dẫn này đã được cuộc thi khác sử dụng."),
+    ("invalid_slug", "Đường dẫn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang."),
+    ("invalid_number", "Giá trị số không hợp lệ."),
+    ("invalid_window", "Thời điểm kết thúc phải sau thời điểm bắt đầu."),
+    ("invalid_value", "Giá trị không hợp lệ."),
+    ("invalid_options", "Mỗi câu hỏi cần từ 2 đến 6 phương án, không để trống."),
+    ("draw_mismatch", "Tổng số câu của quy tắc rút đề phải bằng số câu mỗi lượt thi."),
+    ("prediction_missing", "Cách xếp hạng dùng câu hỏi dự đoán nhưng đợt thi không có câu hỏi dự đoán."),
+    ("unknown_province", "Không tìm thấy tỉnh, thành phố có mã này."),
+    ("import_failed", "Tệp có lỗi nên chưa nhập dữ liệu nào. Vui lòng sửa các dòng được liệt kê."),
+    ("publish_blocked", "Chưa thể công bố cuộc thi. Vui lòng khắc phục các vấn đề được liệt kê."),
+    ("contest_published", "Cuộc thi đã công bố: chỉ được sửa tiêu đề và nội dung giới thiệu."),
+    ("round_started", "Đợt thi đã có người dự thi: chỉ được sửa tên đợt thi."),
+    ("stale_version", "Câu hỏi đã có phiên bản mới hơn. Vui lòng sửa phiên bản mới nhất."),
+    ("finalize_refused", "Chưa thể tổng hợp kết quả đợt thi này."),
+    ("already_disqualified", "Thí sinh này đã bị hủy kết quả."),
+    ("not_disqualified", "Thí sinh này không bị hủy kết quả."),
+    ("registration_closed", "Cuộc thi hiện không nhận đăng ký."),
+    ("contest_password", "Mật khẩu cuộc thi không đúng."),
+    ("not_eligible", "Bạn không thuộc đối tượng dự thi của cuộc thi này."),
 ];
 
 static EN: &[(&str, &str)] = &[
@@ -126,6 +153,33 @@ static EN: &[(&str, &str)] = &[
     ("invalid_prediction", "The prediction must be a whole number from 0 to 1,000,000,000."),
     ("seq_invalid", "Invalid answer sequence number."),
     ("unavailable", "The service is temporarily unavailable. Please try again."),
+    ("forbidden", "Your account is not allowed to do this."),
+    ("csrf_failed", "Your session token is missing or invalid. Reload the page and try again."),
+    ("credentials_invalid", "The e-mail address or password is incorrect."),
+    ("weak_password", "The password needs 10 to 128 characters."),
+    ("invalid_email", "Invalid e-mail address."),
+    ("invalid_role", "The role must be admin, organiser or viewer."),
+    ("already_member", "This account is already a member of the organisation."),
+    ("slug_taken", "Another contest already uses this address."),
+    ("invalid_slug", "The address may only contain lowercase letters, digits and hyphens."),
+    ("invalid_number", "Invalid number."),
+    ("invalid_window", "The end must come after the start."),
+    ("invalid_value", "Invalid value."),
+    ("invalid_options", "A question needs 2 to 6 non-empty options."),
+    ("draw_mismatch", "The draw rule must add up to the number of questions per attempt."),
+    ("prediction_missing", "The ranking uses the prediction but the round has no prediction question."),
+    ("unknown_province", "No province has this code."),
+    ("import_failed", "The file has errors, so nothing was imported. Please fix the rows listed."),
+    ("publish_blocked", "The contest cannot be published yet. Please fix the problems listed."),
+    ("contest_published", "The contest is published: only its title and texts can change."),
+    ("round_started", "The round already has attempts: only its title can change."),
+    ("stale_version", "This question has a newer version. Please edit the latest one."),
+    ("finalize_refused", "This round cannot be finalised now."),
+    ("already_disqualified", "This participant is already disqualified."),
+    ("not_disqualified", "This participant is not disqualified."),
+    ("registration_closed", "Registration for this contest is not open."),
+    ("contest_password", "The contest password is incorrect."),
+    ("not_eligible", "You are not eligible for this contest."),
 ];
 
 static VI_LABELS: &[(&str, &str)] = &[
@@ -220,7 +274,8 @@ mod tests {
             "unavailable",
         ];
         let wanted: BTreeSet<&str> = crate::domain::FIELD_CODES.into_iter().chain(protocol).collect();
-        assert_eq!(keys(VI), wanted);
+        let missing: Vec<&&str> = wanted.iter().filter(|c| !keys(VI).contains(**c)).collect();
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
         for field in ["full_name", "dob", "sex", "phone", "cccd", "commune_code", "unit_code", "consent"] {
             assert!(lookup(VI_LABELS, field).is_some(), "{field}");
         }

@@ -139,7 +139,7 @@ pub async fn login(
         for (limit, key) in [(&LOGIN_PER_ACCOUNT, &email), (&LOGIN_PER_ADDRESS, &address)] {
             state.throttle.record_failure(limit, key).await.map_err(|e| internal(&e))?;
         }
-        return Err(ApiError::new(lang, StatusCode::UNAUTHORIZED, "login_failed"));
+        return Err(ApiError::new(lang, StatusCode::UNAUTHORIZED, "credentials_invalid"));
     };
     state.throttle.reset(&LOGIN_PER_ACCOUNT, &email).await.map_err(|e| internal(&e))?;
     // A new token at every login: a session fixed before login is never promoted.

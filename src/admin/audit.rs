@@ -64,10 +64,23 @@ pub async fn list(
 }
 
 /// The organisation's whole audit log as CSV (UTF-8 with BOM, so Excel shows Vietnamese).
-pub async fn export_csv(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn export_csv(
+    path: web::Path<i64>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let org = path.into_inner();
     who.require(org, Role::Organiser)?;
-    type Row = (i64, chrono::DateTime<chrono::Utc>, Option<String>, String, String, Option<String>, Option<String>, serde_json::Value);
+    type Row = (
+        i64,
+        chrono::DateTime<chrono::Utc>,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        serde_json::Value,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT l.id, l.at, a.email, l.action, l.object_type, l.object_id, l.address, l.details \
          FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id WHERE l.organisation_id = $1 ORDER BY l.id",
@@ -77,7 +90,8 @@ pub async fn export_csv(path: web::Path<i64>, who: Organiser, state: web::Data<A
     .await?;
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let fail = |e: csv::Error| ApiError::internal(who.lang, &e);
-    out.write_record(["id", "at", "account", "action", "object_type", "object_id", "address", "details"]).map_err(fail)?;
+    out.write_record(["id", "at", "account", "action", "object_type", "object_id", "address", "details"])
+        .map_err(fail)?;
     for r in &rows {
         out.write_record([
             r.0.to_string(),
@@ -92,7 +106,8 @@ pub async fn export_csv(path: web::Path<i64>, who: Organiser, state: web::Data<A
         .map_err(fail)?;
     }
     let bytes = out.into_inner().map_err(|e| ApiError::internal(who.lang, &e))?;
-    who.audit(&state.pg, Some(org), "audit.export", ("audit_log", Some(org.to_string())), json!({"rows": rows.len()})).await?;
+    who.audit(&state.pg, Some(org), "audit.export", ("audit_log", Some(org.to_string())), json!({"rows": rows.len()}))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("content-disposition", "attachment; filename=\"nhat-ky.csv\""))

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod contests;
 pub mod error;
 pub mod health;
+pub mod markdown;
 pub mod openapi;
 pub mod register;
 

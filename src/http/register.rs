@@ -26,6 +26,8 @@ pub struct RegisterBody {
     commune_code: Option<String>,
     unit_code: Option<String>,
     consent: Option<ConsentBody>,
+    /// Closed contests (e.g. one agency's) give their entrants a password.
+    contest_password: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +78,21 @@ pub async fn register(
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
     let b = body.into_inner();
+    let now = Utc::now();
+    let window_open = contest.registration_opens_at.is_none_or(|t| t <= now)
+        && contest.registration_closes_at.is_none_or(|t| now < t);
+    if !window_open {
+        return Err(ApiError::new(lang, StatusCode::FORBIDDEN, "registration_closed"));
+    }
+    if let Some(hash) = &contest.password_hash {
+        let given = b.contest_password.as_deref().unwrap_or_default();
+        if !state.hasher.verify(given, Some(hash)).await.map_err(|e| ApiError::internal(lang, &e))? {
+            return Err(ApiError {
+                field: Some("contest_password"),
+                ..ApiError::new(lang, StatusCode::FORBIDDEN, "contest_password")
+            });
+        }
+    }
     let mut errors = Vec::new();
 
     let name = required(&b.full_name, "full_name", &mut errors).and_then(|v| collect(FullName::parse(v), &mut errors));
@@ -93,10 +110,21 @@ pub async fn register(
         }
         _ => None,
     };
+    let provinces: Vec<&str> = contest
+        .eligibility
+        .get("provinces")
+        .and_then(|p| p.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
     let commune = required(&b.commune_code, "commune_code", &mut errors).and_then(|code| {
         let found = units::commune(code);
-        if found.is_none() {
-            errors.push(FieldError { field: "commune_code", code: "unknown_commune" });
+        match found {
+            None => errors.push(FieldError { field: "commune_code", code: "unknown_commune" }),
+            // Contests limited to people who live or work in some provinces.
+            Some(c) if !provinces.is_empty() && !provinces.contains(&c.province_code.as_str()) => {
+                errors.push(FieldError { field: "commune_code", code: "not_eligible" })
+            }
+            Some(_) => {}
         }
         found
     });

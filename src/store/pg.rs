@@ -34,13 +34,18 @@ pub struct ContestRow {
     pub min_age: Option<i32>,
     pub consent_version: String,
     pub consent_text: String,
+    pub registration_opens_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub registration_closes_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub eligibility: serde_json::Value,
+    pub password_hash: Option<String>,
 }
 
 /// A published contest (drafts do not exist for the public).
 pub async fn contest_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<ContestRow>> {
     sqlx::query_as(
         "SELECT id, slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
-         consent_version, consent_text FROM contests WHERE slug = $1 AND status = 'published'",
+         consent_version, consent_text, registration_opens_at, registration_closes_at, eligibility, password_hash \
+         FROM contests WHERE slug = $1 AND status = 'published'",
     )
     .bind(slug)
     .fetch_optional(pool)

@@ -570,3 +570,68 @@ async fn passwords_are_argon2id_logins_are_throttled_and_sessions_outlive_a_serv
     assert_eq!(restarted.call(Some(&session), "POST", "/api/admin/logout-all", Body::None).await.0, 200);
     assert_eq!(second.call(Some(&session), "GET", "/api/admin/me", Body::None).await.0, 401);
 }
+
+/// The rules of entry an organiser sets are enforced at registration, and the rules page is
+/// rendered without letting HTML through.
+#[actix_web::test]
+async fn registration_window_password_and_eligibility_are_enforced() {
+    let app = spawn_app().await;
+    let (org, email) = app.org_with_admin("entry").await;
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (_, c) = app
+        .call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/contests"), Body::Json(json!({
+            "slug": "kin", "title": "Cuộc thi nội bộ", "organiser": "Sở", "rules_md": "# Thể lệ\n<script>alert(1)</script>",
+            "consent_text": "Đồng ý", "consent_version": "1", "password": "mat-khau-cuoc-thi",
+            "eligibility": {"provinces": ["15"]}, "registration_closes_at": now_plus_hours(1)
+        })))
+        .await;
+    let contest = c["id"].as_i64().expect("contest");
+    app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/units?communes_of_province=01"), Body::None)
+        .await;
+    app.call(
+        Some(&admin),
+        "POST",
+        &format!("/api/admin/orgs/{org}/questions/import"),
+        Body::Bytes(bank::to_xlsx(&bank_of(3)).expect("xlsx")),
+    )
+    .await;
+    app.call(
+        Some(&admin),
+        "POST",
+        &format!("/api/admin/contests/{contest}/rounds"),
+        Body::Json(json!({
+            "title": "R", "opens_at": now_plus_hours(-1), "closes_at": now_plus_hours(5), "time_limit_minutes": 10,
+            "questions_per_attempt": 2, "draw": [{"count": 2}], "ranking": ["correct_desc"]
+        })),
+    )
+    .await;
+    let (status, published) =
+        app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/publish"), Body::None).await;
+    assert_eq!(status, 200, "{published}");
+    let (_, public) = app.get_json("/api/contests/kin").await;
+    assert_eq!(public["password_required"], true);
+    let rules = public["rules_html"].as_str().expect("html");
+    assert!(rules.contains("<h1>Thể lệ</h1>") && !rules.contains("<script"), "{rules}");
+
+    let mut body = valid_registration();
+    body.as_object_mut().expect("object").remove("cccd");
+    body["consent"] = json!({"given": true, "version": "1"});
+    body["commune_code"] = json!("00004"); // Hà Nội: outside the eligible province
+    body["unit_code"] = json!("00004");
+    let (status, res) = app.register_at("kin", &body).await;
+    assert_eq!((status, res["error"]["code"].as_str()), (403, Some("contest_password")));
+    body["contest_password"] = json!("mat-khau-cuoc-thi");
+    let (status, res) = app.register_at("kin", &body).await;
+    assert_eq!(status, 422);
+    assert_eq!(res["error"]["fields"][0]["code"], "not_eligible", "{res}");
+    body["commune_code"] = json!("02647"); // Lào Cai
+    let (status, res) = app.register_at("kin", &body).await;
+    assert_eq!(status, 201, "{res}");
+    sqlx::query("UPDATE contests SET registration_closes_at = now() - interval '1 minute' WHERE slug = 'kin'")
+        .execute(&app.pg)
+        .await
+        .expect("close registration");
+    body["phone"] = json!(next_phone());
+    let (status, res) = app.register_at("kin", &body).await;
+    assert_eq!((status, res["error"]["code"].as_str()), (403, Some("registration_closed")));
+}

@@ -187,7 +187,11 @@ impl TestApp {
     }
 
     pub async fn register(&self, body: &Value) -> (u16, Value) {
-        self.post_json(&format!("/api/contests/{SLUG}/register"), body, "vi").await
+        self.register_at(SLUG, body).await
+    }
+
+    pub async fn register_at(&self, slug: &str, body: &Value) -> (u16, Value) {
+        self.post_json(&format!("/api/contests/{slug}/register"), body, "vi").await
     }
 
     pub async fn participant(&self) -> Participant {
