@@ -47,6 +47,8 @@ pub struct HttpConfig {
     /// Public base URL printed by `demo` and used in links.
     pub public_url: Option<String>,
     pub workers: Option<usize>,
+    /// Origins (scheme://host[:port]) allowed to open the websocket besides the server's own.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,7 +103,7 @@ impl Default for Config {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), public_url: None, workers: None }
+        Self { bind: "127.0.0.1:8080".into(), public_url: None, workers: None, allowed_origins: Vec::new() }
     }
 }
 
@@ -164,6 +166,9 @@ impl Config {
         }
         if let Some(v) = get("HTTP_PUBLIC_URL") {
             self.http.public_url = Some(v);
+        }
+        if let Some(v) = get("HTTP_ALLOWED_ORIGINS") {
+            self.http.allowed_origins = v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
         }
         if let Some(v) = get("HTTP_WORKERS") {
             self.http.workers = Some(parse("THILUAT_HTTP_WORKERS", v)?);

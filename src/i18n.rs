@@ -110,6 +110,7 @@ static VI: &[(&str, &str)] = &[
     ("registration_closed", "Cuộc thi hiện không nhận đăng ký."),
     ("contest_password", "Mật khẩu cuộc thi không đúng."),
     ("not_eligible", "Bạn không thuộc đối tượng dự thi của cuộc thi này."),
+    ("origin_forbidden", "Trang web này không được phép kết nối tới cuộc thi."),
 ];
 
 static EN: &[(&str, &str)] = &[
@@ -180,6 +181,7 @@ static EN: &[(&str, &str)] = &[
     ("registration_closed", "Registration for this contest is not open."),
     ("contest_password", "The contest password is incorrect."),
     ("not_eligible", "You are not eligible for this contest."),
+    ("origin_forbidden", "This web page is not allowed to connect to the contest."),
 ];
 
 static VI_LABELS: &[(&str, &str)] = &[

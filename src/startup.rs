@@ -39,6 +39,7 @@ impl Application {
             sessions,
             throttle,
             hasher: crate::auth::PasswordHasher::default(),
+            allowed_origins: config.http.allowed_origins.clone(),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -47,7 +48,8 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(middleware::Compress::default())
-                .wrap(middleware::DefaultHeaders::new().add(("x-content-type-options", "nosniff")))
+                .wrap(crate::http::security_headers())
+                .wrap_fn(crate::http::hsts)
                 .configure(http::routes)
         })
         .backlog(4096)

@@ -29,6 +29,10 @@ pub async fn route(
     state: web::Data<AppState>,
     lang: crate::http::Lang,
 ) -> Result<HttpResponse, ApiError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if !state.origin_allowed(header("origin"), header("host")) {
+        return Err(ApiError::new(lang, actix_web::http::StatusCode::FORBIDDEN, "origin_forbidden"));
+    }
     let cred = query
         .token
         .as_deref()

@@ -428,6 +428,7 @@ async fn authorization_matrix() {
         ("PATCH", format!("/api/admin/orgs/{org}/members/{dummy}"), Body::Json(json!({"role": "viewer"})), "admin"),
         ("POST", format!("/api/admin/orgs/{org}/members/{dummy}/reset-password"), Body::None, "admin"),
         ("GET", format!("/api/admin/orgs/{org}/audit"), Body::None, "organiser"),
+        ("GET", format!("/api/admin/orgs/{org}/audit.csv"), Body::None, "organiser"),
         ("GET", format!("/api/admin/orgs/{org}/contests"), Body::None, "viewer"),
         (
             "POST",

@@ -162,6 +162,18 @@ async fn the_upgrade_refuses_missing_forged_or_foreign_credentials() {
             Ok(_) => panic!("{path}: the upgrade must be refused"),
         }
     }
+    let p = app.participant().await;
+    let foreign =
+        app.http.ws(app.url(&format!("/ws?token={}", p.token))).origin("https://evil.example").connect().await;
+    match foreign {
+        Err(awc::error::WsClientError::InvalidResponseStatus(status)) => assert_eq!(status.as_u16(), 403),
+        other => panic!("a foreign Origin must be refused: {:?}", other.map(|_| ())),
+    }
+    let own = format!("http://127.0.0.1:{}", app.port);
+    assert!(
+        app.http.ws(app.url(&format!("/ws?token={}", p.token))).origin(own.as_str()).connect().await.is_ok(),
+        "own pages connect"
+    );
     let forged = thiluat::crypto::Keys::from_master(&[9u8; 32]).sign_credential(thiluat::crypto::Credential {
         participant_id: 1,
         contest_id: 1,

@@ -157,3 +157,25 @@ async fn health_readiness_metrics_and_public_contest() {
     let (_, found) = app.get_json("/api/communes?province=15&q=cam%20duong").await;
     assert_eq!(found[0]["name"], "Phường Cam Đường");
 }
+
+#[actix_web::test]
+async fn security_headers_on_every_response_and_hsts_only_behind_tls() {
+    let app = spawn_app().await;
+    for path in ["/", "/api/contests/test-contest", "/nowhere"] {
+        let res = app.http.get(app.url(path)).send().await.expect("sent");
+        let h = res.headers();
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        assert!(h.get("referrer-policy").is_some());
+        assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    }
+    let res =
+        app.http.get(app.url("/healthz")).insert_header(("x-forwarded-proto", "https")).send().await.expect("sent");
+    assert!(res.headers().get("strict-transport-security").is_some(), "HSTS behind a TLS proxy");
+}
