@@ -341,7 +341,7 @@ impl Play {
         }
         let prediction = if round.has_prediction() { prediction } else { None };
         let scored = self.redis.submit(round_id, Some(participant_id), attempt_id, prediction).await?;
-        let attempts_left = self.attempts_left(&round, participant_id).await?;
+        let attempts_left = round.row.attempt_limit.map(|limit| (i64::from(limit) - scored.attempts_used).max(0));
         Ok(result_view(attempt_id, &scored, attempts_left))
     }
 

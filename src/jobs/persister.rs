@@ -111,23 +111,12 @@ pub async fn persist_once(
     }
     write_batch(pg, round_id, &entries).await?;
     let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-    redis::pipe()
-        .cmd("XACK")
-        .arg(&key)
-        .arg(PERSISTER_GROUP)
-        .arg(&ids)
-        .ignore()
-        .cmd("XDEL")
-        .arg(&key)
-        .arg(&ids)
-        .ignore()
-        .query_async::<()>(&mut conn)
-        .await
-        .context("XACK")?;
+    redis::cmd("XACK").arg(&key).arg(PERSISTER_GROUP).arg(&ids).query_async::<()>(&mut conn).await.context("XACK")?;
+    redis.trim_persisted(round_id).await.context("trimming the stream")?;
     Ok(entries.len())
 }
 
-/// Entries not yet in Postgres (acknowledged entries are deleted from the stream).
+/// Entries not yet in Postgres (persisted entries are trimmed from the stream).
 pub async fn lag(redis: &RedisStore, round_id: i64) -> redis::RedisResult<i64> {
     redis::cmd("XLEN").arg(redis.keys(round_id).events()).query_async(&mut redis.conn()).await
 }

@@ -56,6 +56,7 @@ struct Scripts {
     answer: Script,
     submit: Script,
     close: Script,
+    trim: Script,
 }
 
 #[derive(Clone)]
@@ -113,6 +114,8 @@ pub struct Scored {
     pub submitted_ms: i64,
     pub prediction: Option<i64>,
     pub auto: bool,
+    /// Attempts this participant has started in the round.
+    pub attempts_used: i64,
 }
 
 /// An attempt as Redis holds it.
@@ -166,6 +169,7 @@ impl RedisStore {
                 answer: Script::new(include_str!("lua/answer.lua")),
                 submit: Script::new(include_str!("lua/submit.lua")),
                 close: Script::new(include_str!("lua/close.lua")),
+                trim: Script::new(include_str!("lua/trim.lua")),
             }),
             durability,
         })
@@ -347,7 +351,7 @@ impl RedisStore {
             .key(k.meta())
             .key(k.attempt(attempt_id))
             .key(k.answers(attempt_id))
-            .key(k.answer_key())
+            .key(k.attempts_used())
             .key(k.deadlines())
             .key(k.leaderboard())
             .key(k.best())
@@ -359,7 +363,7 @@ impl RedisStore {
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(refused_or_unavailable)?;
-        if out.len() != 7 {
+        if out.len() != 8 {
             return Err(ScriptError::Refused("unexpected_reply".into()));
         }
         let already = value_string(&out[0]) == "already";
@@ -374,7 +378,18 @@ impl RedisStore {
             submitted_ms: value_i64(&out[4]),
             prediction: value_string(&out[5]).parse().ok(),
             auto: value_string(&out[6]) == "1",
+            attempts_used: value_i64(&out[7]),
         })
+    }
+
+    /// Drops persisted entries from a round's stream (see trim.lua).
+    pub async fn trim_persisted(&self, round_id: i64) -> redis::RedisResult<i64> {
+        self.scripts
+            .trim
+            .key(self.keys(round_id).events())
+            .arg(PERSISTER_GROUP)
+            .invoke_async(&mut self.conn.clone())
+            .await
     }
 
     /// Ends a round now (see close.lua); returns how many open attempts it cut short.
@@ -471,6 +486,7 @@ fn attempt_from_fields(
             submitted_ms: num("submitted_ms")?,
             prediction: num("prediction"),
             auto: f.get("auto").map(String::as_str) == Some("1"),
+            attempts_used: 0,
         })
     } else {
         None
@@ -484,7 +500,7 @@ fn attempt_from_fields(
         submitted,
         question_ids,
         last_seq: num("seq").unwrap_or(0),
-        answers: answers.iter().filter_map(|(q, v)| Some((q.parse().ok()?, parse_ids(v.split_once('|')?.1)))).collect(),
+        answers: answers.iter().filter_map(|(q, v)| Some((q.parse().ok()?, parse_ids(v.split('|').nth(1)?)))).collect(),
         scored,
     })
 }

@@ -4,6 +4,8 @@
 -- KEYS[6] event stream
 -- ARGV[1] participant id  ARGV[2] attempt id  ARGV[3] question id
 -- ARGV[4] option ids, sorted ascending, comma-separated  ARGV[5] seq (positive integer)
+-- Stores "seq|options|c" per question, c = 1 when the options equal the key: the deadline
+-- burst of submits then counts instead of looking keys up.
 -- Returns "saved" | "duplicate" (this seq is already stored) | "stale" (a newer seq answered
 -- this question), or an error reply: not_found, already_submitted, deadline_passed,
 -- invalid_question, invalid_option.
@@ -52,7 +54,8 @@ if prev then
   end
 end
 -- writes
-redis.call('HSET', KEYS[3], qid, seq .. '|' .. ARGV[4])
+local right = (ARGV[4] == key) and '1' or '0'
+redis.call('HSET', KEYS[3], qid, seq .. '|' .. ARGV[4] .. '|' .. right)
 if seq > tonumber(a[5]) then
   redis.call('HSET', KEYS[2], 'seq', seq)
 end

@@ -1,10 +1,11 @@
 -- submit: score an attempt atomically, at the participant's request or at its deadline.
 -- KEYS[1] round meta hash   KEYS[2] attempt hash   KEYS[3] attempt's answers hash
--- KEYS[4] answer-key hash   KEYS[5] open-deadline zset   KEYS[6] leaderboard zset (lex)
+-- KEYS[4] attempts-used hash   KEYS[5] open-deadline zset   KEYS[6] leaderboard zset (lex)
 -- KEYS[7] best-entry hash (participant -> leaderboard member)   KEYS[8] event stream
 -- ARGV[1] participant id ("" when the server auto-submits)  ARGV[2] attempt id
 -- ARGV[3] prediction ("" when none)  ARGV[4] mode: "client" | "auto"
--- Returns {status, correct, total, duration_ms, submitted_ms, prediction, auto} where status
+-- Returns {status, correct, total, duration_ms, submitted_ms, prediction, auto, attempts_used}
+-- where status
 -- is "submitted" or "already" (submitted before: the stored result, nothing written), or an
 -- error reply: not_found, prediction_required, not_due.
 -- A client submit later than deadline + grace becomes an auto-submit (its prediction is too
@@ -17,8 +18,9 @@ if not a[1] or (ARGV[1] ~= '' and a[1] ~= ARGV[1]) then
   return redis.error_reply('not_found')
 end
 local total = select(2, string.gsub(a[5], ',', '')) + 1
+local used = tonumber(redis.call('HGET', KEYS[4], a[1]) or '0')
 if a[2] == 'submitted' then
-  return {'already', tonumber(a[6]), total, tonumber(a[7]), tonumber(a[8]), a[9], a[10]}
+  return {'already', tonumber(a[6]), total, tonumber(a[7]), tonumber(a[8]), a[9], a[10], used}
 end
 local meta = redis.call('HMGET', KEYS[1], 'grace_ms', 'prediction')
 local deadline = tonumber(a[3])
@@ -33,11 +35,10 @@ if auto then
 elseif meta[2] == '1' and prediction == '' then
   return redis.error_reply('prediction_required')
 end
+-- Each saved answer carries its correctness (answer.lua), so scoring reads no key.
 local correct = 0
-local answers = redis.call('HGETALL', KEYS[3])
-for i = 1, #answers, 2 do
-  local chosen = string.match(answers[i + 1], '|(.*)$')
-  if chosen == redis.call('HGET', KEYS[4], answers[i]) then
+for _, value in ipairs(redis.call('HVALS', KEYS[3])) do
+  if string.sub(value, -2) == '|1' then
     correct = correct + 1
   end
 end
@@ -61,4 +62,4 @@ if not best or member < best then
 end
 redis.call('XADD', KEYS[8], '*', 't', 'submit', 'a', ARGV[2], 'c', correct, 'd', duration,
   's', submitted, 'pr', prediction, 'auto', auto_flag)
-return {'submitted', correct, total, duration, submitted, prediction, auto_flag}
+return {'submitted', correct, total, duration, submitted, prediction, auto_flag, used}
