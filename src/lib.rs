@@ -18,6 +18,7 @@ pub mod http;
 pub mod i18n;
 pub mod import;
 pub mod jobs;
+pub mod limits;
 pub mod metrics;
 pub mod play;
 pub mod startup;

@@ -40,6 +40,7 @@ impl Application {
             throttle,
             hasher: crate::auth::PasswordHasher::default(),
             allowed_origins: config.http.allowed_origins.clone(),
+            limiters: crate::limits::Limiters::default(),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();

@@ -236,8 +236,11 @@ pub async fn add_member(
     let email = normalise_email(&body.email).ok_or_else(|| bad("email", "invalid_email"))?;
     let role = Role::parse(&body.role).ok_or_else(|| bad("role", "invalid_role"))?;
     let name = body.display_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() {
         return Err(bad("display_name", "required"));
+    }
+    if name.chars().count() > 100 {
+        return Err(bad("display_name", "too_long"));
     }
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1").bind(&email).fetch_optional(&state.pg).await?;

@@ -231,7 +231,11 @@ pub async fn update(
     .bind(b.registration_closes_at)
     .bind(&b.logo_url)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(db) if db.constraint() == Some("contests_slug_key") => who.error(StatusCode::CONFLICT, "slug_taken"),
+        other => other.into(),
+    })?;
     let changed: Vec<&str> = [
         ("slug", b.slug.is_some()),
         ("title", b.title.is_some()),
@@ -412,14 +416,23 @@ pub struct RoundBody {
     opens_at: Option<DateTime<FixedOffset>>,
     closes_at: Option<DateTime<FixedOffset>>,
     time_limit_minutes: Option<u32>,
+    /// Absent: unchanged; null: unlimited.
+    #[serde(default, deserialize_with = "present")]
     attempt_limit: Option<Option<u32>>,
     questions_per_attempt: Option<u32>,
     grace_seconds: Option<u32>,
     draw: Option<Vec<DrawGroup>>,
+    /// Absent: unchanged; null: no prediction question.
+    #[serde(default, deserialize_with = "present")]
     prediction: Option<Option<PredictionBody>>,
     ranking: Option<Vec<String>>,
     answers_changeable: Option<bool>,
     reveal: Option<String>,
+}
+
+/// A field that is present (even as null) becomes `Some(..)`; only an absent one is `None`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize, Clone)]
@@ -497,10 +510,14 @@ fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings,
     {
         errors.push(FieldError { field: "prediction", code: "invalid_value" });
     }
-    let ranking = b
-        .ranking
-        .or(cur.map(|c| c.ranking.clone()))
-        .unwrap_or_else(|| crate::contest::ranking::DEFAULT_CHAIN.iter().map(|k| k.as_str().to_string()).collect());
+    // The default chain, less the prediction when the round asks none.
+    let ranking = b.ranking.or(cur.map(|c| c.ranking.clone())).unwrap_or_else(|| {
+        crate::contest::ranking::DEFAULT_CHAIN
+            .iter()
+            .filter(|k| prediction.is_some() || **k != RankKey::PredictionDistanceAsc)
+            .map(|k| k.as_str().to_string())
+            .collect()
+    });
     match parse_chain(&ranking) {
         Err(_) => errors.push(FieldError { field: "ranking", code: "invalid_value" }),
         Ok(chain) if prediction.is_none() && chain.contains(&RankKey::PredictionDistanceAsc) => {

@@ -97,9 +97,12 @@ pub async fn finalize(
 ) -> Result<HttpResponse, ApiError> {
     let round = path.into_inner();
     let (_, org) = round_org(&state.pg, &who, round, Role::Organiser).await?;
-    let report = finalize::finalize(&state.pg, &state.play, round).await.map_err(|e| ApiError {
-        details: Some(json!({"reason": format!("{e:#}")})),
-        ..who.error(StatusCode::CONFLICT, "finalize_refused")
+    let report = finalize::finalize(&state.pg, &state.play, round).await.map_err(|e| match e {
+        finalize::FinalizeError::Failed(cause) => ApiError::internal(who.lang, &format!("{cause:#}")),
+        refused => ApiError {
+            details: Some(json!({"reason": refused.to_string()})),
+            ..who.error(StatusCode::CONFLICT, "finalize_refused")
+        },
     })?;
     who.audit(&state.pg, Some(org), "round.finalize", ("round", Some(round.to_string())), json!({"ranked": report.ranked, "auto_submitted": report.auto_submitted, "prediction_actual": report.prediction_actual}))
         .await?;

@@ -81,7 +81,7 @@ pub async fn leaderboard(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let round_id = path.into_inner();
-    if pg::round(&state.pg, round_id).await?.is_none() {
+    if !pg::round(&state.pg, round_id).await?.is_some_and(|r| r.published) {
         return Err(ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"));
     }
     let limit = query.limit.unwrap_or(20).clamp(1, 100) as isize;

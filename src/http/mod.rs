@@ -35,9 +35,18 @@ pub struct AppState {
     pub throttle: crate::auth::Throttle,
     pub hasher: crate::auth::PasswordHasher,
     pub allowed_origins: Vec<String>,
+    pub limiters: crate::limits::Limiters,
 }
 
 impl AppState {
+    /// `Err(429 with Retry-After)` when `key` is over `limiter`'s limit.
+    pub fn limit(&self, limiter: &crate::limits::Keyed, key: &str, lang: Lang) -> Result<(), ApiError> {
+        crate::limits::check(limiter, key, &governor::clock::DefaultClock::default()).map_err(|retry| ApiError {
+            retry_after: Some(retry),
+            ..ApiError::new(lang, actix_web::http::StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+        })
+    }
+
     /// A browser's websocket must come from our own pages (or a configured origin): this
     /// stops another site from opening sockets with a visitor's credentials. Clients that
     /// send no Origin are not browsers.

@@ -68,12 +68,18 @@ fn credential_response(
     HttpResponse::build(status).json(json!({"participant_id": participant_id, "token": token, "display_name": name}))
 }
 
+fn address(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
 pub async fn register(
+    req: actix_web::HttpRequest,
     path: web::Path<String>,
     body: web::Json<RegisterBody>,
     state: web::Data<AppState>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
+    state.limit(&state.limiters.register_address, &address(&req), lang)?;
     let contest = pg::contest_by_slug(&state.pg, &path)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
@@ -145,6 +151,7 @@ pub async fn register(
     };
 
     let keys = &state.keys;
+    state.limit(&state.limiters.register_phone, &hex::encode(keys.lookup_hmac("phone", phone.as_str())), lang)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO participants (contest_id, full_name, dob, sex, phone_enc, phone_hmac, phone_masked, cccd_enc, \
          cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version) \
@@ -199,6 +206,7 @@ pub async fn login(
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
     let failed = || ApiError::new(lang, StatusCode::UNAUTHORIZED, "login_failed");
     let phone = Phone::parse(&body.phone).map_err(|_| failed())?;
+    state.limit(&state.limiters.login_phone, &hex::encode(state.keys.lookup_hmac("phone", phone.as_str())), lang)?;
     let dob = parse_dob(&body.dob, today_vn(), None).map_err(|_| failed())?;
     let row: Option<(i64, NaiveDate, String)> =
         sqlx::query_as("SELECT id, dob, full_name FROM participants WHERE contest_id = $1 AND phone_hmac = $2")

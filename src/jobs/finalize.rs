@@ -5,7 +5,7 @@
 //! attempt and rank by the chain in SQL. Runs under a lock, can be re-run, and writes the
 //! same rows every time. Verify recomputes everything from Postgres and diffs it with Redis.
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use sqlx::PgPool;
 
 use super::persister::{self, Options};
@@ -90,24 +90,50 @@ pub async fn sweep_round(play: &Play, round_id: i64, limit: isize) -> anyhow::Re
     Ok(done)
 }
 
-pub async fn finalize(pg: &PgPool, play: &Play, round_id: i64) -> anyhow::Result<FinalizeReport> {
-    let row = pg::round(pg, round_id).await?.with_context(|| format!("no round {round_id}"))?;
-    let now = play.redis().now_ms().await?;
+/// Why finalisation did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum FinalizeError {
+    #[error("round {round} is still open: it closes at {closes_at_ms} ms (+ {grace_ms} ms grace)")]
+    StillOpen { round: i64, closes_at_ms: i64, grace_ms: i32 },
+    #[error("round {0} is being finalised by another process")]
+    Busy(i64),
+    #[error("no round {0}")]
+    NoRound(i64),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+fn failed(e: impl Into<anyhow::Error>) -> FinalizeError {
+    FinalizeError::Failed(e.into())
+}
+
+pub async fn finalize(pg: &PgPool, play: &Play, round_id: i64) -> Result<FinalizeReport, FinalizeError> {
+    let row = pg::round(pg, round_id).await.map_err(failed)?.ok_or(FinalizeError::NoRound(round_id))?;
+    let now = play.redis().now_ms().await.map_err(failed)?;
     if now < row.closes_at_ms + i64::from(row.grace_ms) {
-        bail!("round {round_id} is still open: it closes at {} ms (+ {} ms grace)", row.closes_at_ms, row.grace_ms);
+        return Err(FinalizeError::StillOpen {
+            round: round_id,
+            closes_at_ms: row.closes_at_ms,
+            grace_ms: row.grace_ms,
+        });
     }
-    let chain = parse_chain(&row.ranking_chain).map_err(|e| anyhow::anyhow!(e))?;
-    let mut lock_conn = pg.acquire().await?;
+    let chain = parse_chain(&row.ranking_chain).map_err(|e| failed(anyhow::anyhow!(e)))?;
+    let mut lock_conn = pg.acquire().await.map_err(failed)?;
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(7001, $1::int)")
         .bind(round_id as i32)
         .fetch_one(&mut *lock_conn)
-        .await?;
+        .await
+        .map_err(failed)?;
     if !locked {
-        bail!("round {round_id} is being finalised by another process");
+        return Err(FinalizeError::Busy(round_id));
     }
     let result = finalize_locked(pg, play, &row, &chain).await;
-    sqlx::query("SELECT pg_advisory_unlock(7001, $1::int)").bind(round_id as i32).execute(&mut *lock_conn).await?;
-    result
+    sqlx::query("SELECT pg_advisory_unlock(7001, $1::int)")
+        .bind(round_id as i32)
+        .execute(&mut *lock_conn)
+        .await
+        .map_err(failed)?;
+    result.map_err(FinalizeError::Failed)
 }
 
 async fn finalize_locked(

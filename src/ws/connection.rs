@@ -38,6 +38,7 @@ pub async fn route(
         .as_deref()
         .and_then(|t| state.verify_credential(t))
         .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    state.limit(&state.limiters.ws_connect, &cred.participant_id.to_string(), lang)?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"))?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);
@@ -56,6 +57,8 @@ async fn run(
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_seen = Instant::now();
+    let limiter = crate::limits::connection_limiter();
+    let mut refused = 0u32;
     let close: Option<CloseReason> = loop {
         tokio::select! {
             frame = stream.next() => {
@@ -63,7 +66,17 @@ async fn run(
                 last_seen = Instant::now();
                 match frame {
                     Ok(Message::Text(text)) => {
-                        let reply = handle_text(&state, cred, &text).await;
+                        let reply = if limiter.check().is_ok() {
+                            handle_text(&state, cred, &text).await
+                        } else {
+                            refused += 1;
+                            if refused > crate::limits::WS_HARD_LIMIT {
+                                let _ = session.text(ServerMessage::error("rate_limited", None).encode()).await;
+                                break Some(CloseReason { code: CloseCode::Policy, description: Some("message flood".into()) });
+                            }
+                            let reference = ClientMessage::decode(&text).ok().and_then(|m| m.reference());
+                            ServerMessage::error("rate_limited", reference)
+                        };
                         if session.text(reply.encode()).await.is_err() {
                             break None;
                         }

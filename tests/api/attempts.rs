@@ -130,6 +130,8 @@ async fn malformed_unknown_binary_and_oversized_messages_get_typed_errors_and_ch
         (json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": -5}).to_string(), "invalid_prediction"),
         (json!({"type": "start", "round_id": 424242, "request_id": "x"}).to_string(), "not_found"),
     ] {
+        // Paced like a person: a burst this size would be rate-limited (see limits.rs).
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         ws.send_text(bad.clone()).await;
         let reply = ws.recv().await;
         assert_eq!((reply["type"].as_str(), reply["code"].as_str()), (Some("error"), Some(code)), "{bad} → {reply}");

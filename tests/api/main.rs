@@ -3,6 +3,7 @@
 mod admin;
 mod attempts;
 mod helpers;
+mod limits;
 mod openapi;
 mod persistence;
 mod properties;

@@ -168,6 +168,9 @@ fn problems(doc: &Value) -> Vec<String> {
             if r["description"].as_str().is_none() {
                 bad(format!("{here} {status}: no description"));
             }
+            if status == "429" && r["headers"].get("Retry-After").is_none() {
+                bad(format!("{here} 429: no Retry-After header"));
+            }
             if !status.starts_with('4') && !status.starts_with('5') {
                 continue;
             }
@@ -231,11 +234,11 @@ fn problems(doc: &Value) -> Vec<String> {
                 }
             }
         }
-        if method == "post" && path == "/api/admin/login" {
-            let r = resolve(doc, &op["responses"]["429"]);
-            if r["headers"].get("Retry-After").is_none() {
-                bad(format!("{here}: 429 without a Retry-After header"));
-            }
+        if method == "post" && path == "/api/admin/login" && op["responses"].get("429").is_none() {
+            bad(format!("{here}: no 429 (login throttling)"));
+        }
+        if path == "/ws" && (op["responses"].get("101").is_none() || op["responses"].get("401").is_none()) {
+            bad(format!("{here}: the upgrade (101) and its refusal (401) are not both documented"));
         }
     }
 
@@ -329,9 +332,423 @@ async fn the_docs_page_shows_every_path_without_script_or_inline_style() {
         }
     }
     assert!(missing.is_empty(), "src/http/openapi.html is stale (run scripts/openapi-html.py): {missing:?}");
-    // The Content-Security-Policy allows neither inline script nor inline style.
+    // The Content-Security-Policy allows neither inline script nor inline style, and the page
+    // loads nothing from another site.
     let lower = page.to_ascii_lowercase();
-    for forbidden in ["<script", "<style", " style=", "javascript:", "http://", "https://"] {
+    for forbidden in [
+        "<script",
+        "<style",
+        " style=",
+        "javascript:",
+        "@import",
+        "url(",
+        "src=",
+        "href=\"http",
+        "href=http",
+        "href=\"//",
+    ] {
         assert!(!lower.contains(forbidden), "the docs page contains {forbidden:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real answers against the documented schemas.
+
+/// Checks `value` against an OpenAPI 3.0 schema (the subset the document uses). Objects with
+/// documented `properties` are closed unless `additionalProperties` says otherwise, so a field
+/// added to an answer without documenting it fails here.
+fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    let schema = resolve(doc, schema);
+    if value.is_null() && schema["nullable"] == true {
+        return;
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        let mut names = BTreeSet::new();
+        let mut open = false;
+        for part in parts {
+            let part = resolve(doc, part);
+            validate_open(doc, part, value, at, errors);
+            names.extend(part["properties"].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+            open |= part["properties"].as_object().is_none_or(|p| p.is_empty()) || part["additionalProperties"] == true;
+        }
+        if let (false, Some(obj)) = (open, value.as_object()) {
+            for k in obj.keys().filter(|k| !names.contains(*k)) {
+                errors.push(format!("{at}: undocumented field {k}"));
+            }
+        }
+        return;
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let tag = schema["discriminator"]["propertyName"].as_str().and_then(|p| value[p].as_str());
+        if let Some(target) = tag.and_then(|t| schema["discriminator"]["mapping"][t].as_str()) {
+            validate(doc, &serde_json::json!({ "$ref": target }), value, at, errors);
+            return;
+        }
+        let matching = options
+            .iter()
+            .filter(|o| {
+                let mut e = Vec::new();
+                validate(doc, o, value, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!("{at}: {value} matches {matching} of the oneOf schemas"));
+        }
+        return;
+    }
+    validate_open(doc, schema, value, at, errors);
+    if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
+        let closed = !props.is_empty() && !schema["additionalProperties"].is_boolean()
+            || schema["additionalProperties"] == false;
+        if closed && !schema["additionalProperties"].is_object() {
+            for k in obj.keys().filter(|k| !props.contains_key(*k)) {
+                errors.push(format!("{at}: undocumented field {k}"));
+            }
+        }
+    }
+}
+
+/// `validate` without the closed-object check (for the parts of an allOf).
+fn validate_open(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    let schema = resolve(doc, schema);
+    if value.is_null() {
+        if schema["nullable"] != true && !schema.as_object().is_none_or(|s| s.is_empty()) {
+            errors.push(format!("{at}: null but not nullable"));
+        }
+        return;
+    }
+    if schema.get("allOf").is_some() || schema.get("oneOf").is_some() {
+        return validate(doc, schema, value, at, errors);
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    let ok = match schema["type"].as_str() {
+        None => true,
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some("array") => value.is_array(),
+        Some("object") => value.is_object(),
+        Some(other) => {
+            errors.push(format!("{at}: unknown type {other}"));
+            true
+        }
+    };
+    if !ok {
+        errors.push(format!("{at}: {value} is not of type {}", schema["type"]));
+        return;
+    }
+    if let (Some(min), Some(n)) = (schema["minimum"].as_f64(), value.as_f64()) {
+        if n < min {
+            errors.push(format!("{at}: {n} is below {min}"));
+        }
+    }
+    if let (Some(max), Some(n)) = (schema["maximum"].as_f64(), value.as_f64()) {
+        if n > max {
+            errors.push(format!("{at}: {n} is above {max}"));
+        }
+    }
+    if let Some(items) = value.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            validate(doc, &schema["items"], item, &format!("{at}[{i}]"), errors);
+        }
+    }
+    if let Some(obj) = value.as_object() {
+        for required in string_set(&schema["required"]) {
+            if !obj.contains_key(&required) {
+                errors.push(format!("{at}: missing field {required}"));
+            }
+        }
+        let props = schema["properties"].as_object();
+        for (k, v) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => validate(doc, s, v, &format!("{at}.{k}"), errors),
+                None if schema["additionalProperties"].is_object() => {
+                    validate(doc, &schema["additionalProperties"], v, &format!("{at}.{k}"), errors)
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// Records whether an answer matches what the document says of (method, template, status).
+struct Checker {
+    doc: Value,
+    errors: Vec<String>,
+    seen: BTreeSet<(String, String)>,
+}
+
+impl Checker {
+    fn new() -> Self {
+        Self { doc: document(), errors: Vec::new(), seen: BTreeSet::new() }
+    }
+
+    fn answer(&mut self, method: &str, template: &str, status: u16, body: &Value) {
+        let here = format!("{} {template} → {status}", method.to_uppercase());
+        self.seen.insert((method.to_string(), template.to_string()));
+        let response = &self.doc["paths"][template][method]["responses"][status.to_string()];
+        if response.is_null() {
+            self.errors.push(format!("{here}: this status is not documented ({body})"));
+            return;
+        }
+        let response = resolve(&self.doc, response).clone();
+        let Some(schema) = response["content"]["application/json"]["schema"].as_object() else {
+            return;
+        };
+        let mut errors = Vec::new();
+        validate(&self.doc, &Value::Object(schema.clone()), body, "body", &mut errors);
+        if let Some(code) = body["error"]["code"].as_str() {
+            if !string_set(&response["x-error-codes"]).contains(code) {
+                errors.push(format!("code {code} is not listed for this answer"));
+            }
+            for field in body["error"]["fields"].as_array().into_iter().flatten() {
+                let code = field["code"].as_str().unwrap_or_default();
+                if !string_set(&response["x-field-codes"]).contains(code) {
+                    errors.push(format!("field code {code} is not listed for this answer"));
+                }
+            }
+        }
+        self.errors.extend(errors.into_iter().map(|e| format!("{here}: {e}")));
+    }
+
+    fn message(&mut self, frame: &Value) {
+        let mut errors = Vec::new();
+        let schema = serde_json::json!({"$ref": "#/components/schemas/ServerMessage"});
+        validate(&self.doc, &schema, frame, "frame", &mut errors);
+        self.errors.extend(errors.into_iter().map(|e| format!("websocket {}: {e}", frame["type"])));
+    }
+}
+
+#[actix_web::test]
+async fn real_answers_match_the_documented_schemas() {
+    use crate::admin::{Admin, Body};
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    let mut c = Checker::new();
+
+    // Public and participant routes.
+    let (s, b) = app.get_json(&format!("/api/contests/{SLUG}")).await;
+    c.answer("get", "/api/contests/{slug}", s, &b);
+    let (s, b) = app.get_json("/api/contests/no-such-contest").await;
+    c.answer("get", "/api/contests/{slug}", s, &b);
+    for query in ["province=15", "q=cam%20giang", ""] {
+        let (s, b) = app.get_json(&format!("/api/communes?{query}")).await;
+        c.answer("get", "/api/communes", s, &b);
+    }
+    let registration = valid_registration();
+    let (s, b) = app.register(&registration).await;
+    c.answer("post", "/api/contests/{slug}/register", s, &b);
+    let token = b["token"].as_str().unwrap_or_default().to_string();
+    let (s, b) = app.register(&registration).await;
+    c.answer("post", "/api/contests/{slug}/register", s, &b);
+    let (s, b) = app.register(&json!({"full_name": "X1!", "dob": "2031-01-01", "sex": "robot"})).await;
+    c.answer("post", "/api/contests/{slug}/register", s, &b);
+    let (s, b) = app.register(&json!({"nonsense": true})).await;
+    c.answer("post", "/api/contests/{slug}/register", s, &b);
+    let login = json!({"phone": registration["phone"], "dob": registration["dob"]});
+    let (s, b) = app.post_json(&format!("/api/contests/{SLUG}/login"), &login, "en").await;
+    c.answer("post", "/api/contests/{slug}/login", s, &b);
+    let (s, b) = app
+        .post_json(&format!("/api/contests/{SLUG}/login"), &json!({"phone": "0912345678", "dob": "1901-01-01"}), "en")
+        .await;
+    c.answer("post", "/api/contests/{slug}/login", s, &b);
+    let (s, b) = app.get_json("/readyz").await;
+    c.answer("get", "/readyz", s, &b);
+
+    // The websocket: every kind of server message.
+    let mut ws = app.ws(&token).await;
+    let snapshot = ws.start(app.round()).await;
+    c.message(&snapshot);
+    let attempt = snapshot["attempt_id"].clone();
+    let (question, options) = questions(&snapshot)[0].clone();
+    for frame in [
+        json!({"type": "answer", "round_id": app.round(), "attempt_id": attempt, "question_id": question,
+               "options": [options[0]], "seq": 1}),
+        json!({"type": "attempts", "round_id": app.round()}),
+        json!({"type": "ping"}),
+        json!({"type": "resume", "round_id": app.round(), "attempt_id": attempt}),
+        json!({"type": "submit", "round_id": app.round(), "attempt_id": attempt}),
+        json!({"type": "submit", "round_id": app.round(), "attempt_id": attempt, "prediction": 3}),
+        json!({"type": "teleport"}),
+    ] {
+        let reply = ws.request(frame).await;
+        c.message(&reply);
+    }
+    // After a submission, so the leaderboard has an entry.
+    for round in [app.round().to_string(), "999999".into(), "abc".into()] {
+        let (s, b) = app.get_json(&format!("/api/rounds/{round}/leaderboard?limit=5")).await;
+        c.answer("get", "/api/rounds/{id}/leaderboard", s, &b);
+    }
+
+    // Organiser routes.
+    let (org, email) = app.org_with_admin("oas").await;
+    let (s, b) = app
+        .call(None, "POST", "/api/admin/login", Body::Json(json!({"email": email, "password": "wrong password!"})))
+        .await;
+    c.answer("post", "/api/admin/login", s, &b);
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("admin logs in");
+    let forged = Admin { cookie: admin.cookie.clone(), csrf: "forged".into() };
+    let (s, b) = app.call(None, "GET", "/api/admin/me", Body::None).await;
+    c.answer("get", "/api/admin/me", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", "/api/admin/me", Body::None).await;
+    c.answer("get", "/api/admin/me", s, &b);
+
+    let members = format!("/api/admin/orgs/{org}/members");
+    let member = json!({"email": "member@oas.example", "display_name": "Thành viên", "role": "viewer"});
+    let (s, b) = app.call(Some(&admin), "POST", &members, Body::Json(member.clone())).await;
+    c.answer("post", "/api/admin/orgs/{org}/members", s, &b);
+    let account = b["account_id"].as_i64().unwrap_or_default();
+    let (s, b) = app.call(Some(&admin), "POST", &members, Body::Json(member)).await;
+    c.answer("post", "/api/admin/orgs/{org}/members", s, &b);
+    let (s, b) = app
+        .call(Some(&forged), "POST", &members, Body::Json(json!({"email": "x", "display_name": "", "role": "king"})))
+        .await;
+    c.answer("post", "/api/admin/orgs/{org}/members", s, &b);
+    let (s, b) = app
+        .call(Some(&admin), "POST", &members, Body::Json(json!({"email": "x", "display_name": "", "role": "king"})))
+        .await;
+    c.answer("post", "/api/admin/orgs/{org}/members", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", &members, Body::None).await;
+    c.answer("get", "/api/admin/orgs/{org}/members", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", "/api/admin/orgs/999999/members", Body::None).await;
+    c.answer("get", "/api/admin/orgs/{org}/members", s, &b);
+    for patch in [json!({"role": "organiser"}), json!({"role": "king"})] {
+        let (s, b) = app.call(Some(&admin), "PATCH", &format!("{members}/{account}"), Body::Json(patch)).await;
+        c.answer("patch", "/api/admin/orgs/{org}/members/{account}", s, &b);
+    }
+    let (s, b) = app.call(Some(&admin), "POST", &format!("{members}/{account}/reset-password"), Body::None).await;
+    c.answer("post", "/api/admin/orgs/{org}/members/{account}/reset-password", s, &b);
+
+    let contests = format!("/api/admin/orgs/{org}/contests");
+    let slug = format!("oas-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let contest_body = json!({
+        "slug": slug, "title": "Tìm hiểu pháp luật", "organiser": "Sở Tư pháp", "rules_md": "# Thể lệ",
+        "consent_text": "Tôi đồng ý.", "consent_version": "v1", "min_age": 14,
+    });
+    let (s, b) = app.call(Some(&admin), "POST", &contests, Body::Json(contest_body.clone())).await;
+    c.answer("post", "/api/admin/orgs/{org}/contests", s, &b);
+    let contest = b["id"].as_i64().unwrap_or_default();
+    let (s, b) = app.call(Some(&admin), "POST", &contests, Body::Json(contest_body)).await;
+    c.answer("post", "/api/admin/orgs/{org}/contests", s, &b);
+    let (s, b) =
+        app.call(Some(&admin), "POST", &contests, Body::Json(json!({"slug": "Không hợp lệ", "min_age": 500}))).await;
+    c.answer("post", "/api/admin/orgs/{org}/contests", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", &contests, Body::None).await;
+    c.answer("get", "/api/admin/orgs/{org}/contests", s, &b);
+
+    let units = format!("/api/admin/contests/{contest}/units");
+    let (s, b) = app.call(Some(&admin), "POST", &format!("{units}?communes_of_province=15"), Body::None).await;
+    c.answer("post", "/api/admin/contests/{id}/units", s, &b);
+    let (s, b) = app.call(Some(&admin), "POST", &format!("{units}?communes_of_province=99"), Body::None).await;
+    c.answer("post", "/api/admin/contests/{id}/units", s, &b);
+    let bad_units = b"code,name,parent_code,kind,headcount\n,Nameless,NOPE,unit,many\n".to_vec();
+    let (s, b) = app.call(Some(&admin), "POST", &units, Body::Bytes(bad_units)).await;
+    c.answer("post", "/api/admin/contests/{id}/units", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", &units, Body::None).await;
+    c.answer("get", "/api/admin/contests/{id}/units", s, &b);
+
+    let import = format!("/api/admin/orgs/{org}/questions/import");
+    let header = format!("{}\n", thiluat::contest::bank::COLUMNS.join(","));
+    let bank = format!("{header}Q1,hien-phap,dễ,Câu một?,A,B,,,,,A,,,\nQ2,hien-phap,khó,Câu hai?,A,B,C,,,,B,,,\n");
+    let (s, b) = app.call(Some(&admin), "POST", &import, Body::Bytes(bank.into_bytes())).await;
+    c.answer("post", "/api/admin/orgs/{org}/questions/import", s, &b);
+    let (s, b) = app
+        .call(Some(&admin), "POST", &import, Body::Bytes(format!("{header}Q3,t,weird,,A,,,,,,Z,,,\n").into_bytes()))
+        .await;
+    c.answer("post", "/api/admin/orgs/{org}/questions/import", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/orgs/{org}/questions"), Body::None).await;
+    c.answer("get", "/api/admin/orgs/{org}/questions", s, &b);
+    let question = b["items"][0]["id"].as_i64().unwrap_or_default();
+    let edit = json!({"topic": "hien-phap", "difficulty": "easy", "text": "Câu một, sửa?", "options": ["A", "B"], "correct": [1]});
+    let (s, b) =
+        app.call(Some(&admin), "PUT", &format!("/api/admin/questions/{question}"), Body::Json(edit.clone())).await;
+    c.answer("put", "/api/admin/questions/{id}", s, &b);
+    let latest = b["id"].as_i64().unwrap_or_default();
+    let (s, b) = app.call(Some(&admin), "PUT", &format!("/api/admin/questions/{question}"), Body::Json(edit)).await;
+    c.answer("put", "/api/admin/questions/{id}", s, &b);
+    let bad = json!({"topic": "", "difficulty": "?", "text": "", "options": ["A"], "correct": [3]});
+    let (s, b) = app.call(Some(&admin), "PUT", &format!("/api/admin/questions/{latest}"), Body::Json(bad)).await;
+    c.answer("put", "/api/admin/questions/{id}", s, &b);
+
+    let rounds = format!("/api/admin/contests/{contest}/rounds");
+    let later = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+    let round_body = json!({"title": "Tuần 1", "opens_at": later(1), "closes_at": later(2), "time_limit_minutes": 10,
+        "questions_per_attempt": 2, "draw": [{"count": 2}], "attempt_limit": 2,
+        "ranking": ["correct_desc", "duration_asc", "submitted_asc"]});
+    let (s, b) = app.call(Some(&admin), "POST", &rounds, Body::Json(round_body)).await;
+    c.answer("post", "/api/admin/contests/{id}/rounds", s, &b);
+    let round = b["id"].as_i64().unwrap_or_default();
+    let (s, b) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &rounds,
+            Body::Json(json!({"title": "", "draw": [{"count": 1}], "ranking": ["prediction_distance_asc"]})),
+        )
+        .await;
+    c.answer("post", "/api/admin/contests/{id}/rounds", s, &b);
+    let (s, b) = app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/publish"), Body::None).await;
+    c.answer("post", "/api/admin/contests/{id}/publish", s, &b);
+    let (s, b) = app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/publish"), Body::None).await;
+    c.answer("post", "/api/admin/contests/{id}/publish", s, &b);
+    let (s, b) = app
+        .call(Some(&admin), "PATCH", &format!("/api/admin/rounds/{round}"), Body::Json(json!({"title": "Tuần một"})))
+        .await;
+    c.answer("patch", "/api/admin/rounds/{id}", s, &b);
+    let (s, b) = app
+        .call(Some(&admin), "PATCH", &format!("/api/admin/rounds/{round}"), Body::Json(json!({"grace_seconds": 999})))
+        .await;
+    c.answer("patch", "/api/admin/rounds/{id}", s, &b);
+    for patch in [json!({"title": "Tìm hiểu pháp luật 2027"}), json!({"min_age": 16})] {
+        let (s, b) =
+            app.call(Some(&admin), "PATCH", &format!("/api/admin/contests/{contest}"), Body::Json(patch)).await;
+        c.answer("patch", "/api/admin/contests/{id}", s, &b);
+    }
+    let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}"), Body::None).await;
+    c.answer("get", "/api/admin/contests/{id}", s, &b);
+    // A public contest page with a password, a registration window and rendered rules.
+    let (s, b) = app.get_json(&format!("/api/contests/{slug}")).await;
+    c.answer("get", "/api/contests/{slug}", s, &b);
+
+    for (method, template) in [("GET", "live"), ("GET", "verify"), ("POST", "close"), ("POST", "finalize")] {
+        let (s, b) = app.call(Some(&admin), method, &format!("/api/admin/rounds/{round}/{template}"), Body::None).await;
+        c.answer(&method.to_lowercase(), &format!("/api/admin/rounds/{{id}}/{template}"), s, &b);
+    }
+    // The fixture contest belongs to no organisation: its participants are not found.
+    let (s, b) = app
+        .call(Some(&admin), "POST", "/api/admin/participants/1/disqualify", Body::Json(json!({"reason": "Gian lận"})))
+        .await;
+    c.answer("post", "/api/admin/participants/{id}/disqualify", s, &b);
+    let (s, b) =
+        app.call(Some(&admin), "POST", "/api/admin/participants/1/requalify", Body::Json(json!({"reason": ""}))).await;
+    c.answer("post", "/api/admin/participants/{id}/requalify", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/orgs/{org}/audit?limit=50"), Body::None).await;
+    c.answer("get", "/api/admin/orgs/{org}/audit", s, &b);
+    let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/orgs/{org}/audit?before=x"), Body::None).await;
+    c.answer("get", "/api/admin/orgs/{org}/audit", s, &b);
+
+    let (s, b) = app.call(Some(&forged), "POST", "/api/admin/logout-all", Body::None).await;
+    c.answer("post", "/api/admin/logout-all", s, &b);
+    let (s, b) = app.call(Some(&admin), "POST", "/api/admin/logout", Body::None).await;
+    c.answer("post", "/api/admin/logout", s, &b);
+    let (s, b) = app.call(Some(&admin), "POST", "/api/admin/logout", Body::None).await;
+    c.answer("post", "/api/admin/logout", s, &b);
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("admin logs in again");
+    let (s, b) = app.call(Some(&admin), "POST", "/api/admin/logout-all", Body::None).await;
+    c.answer("post", "/api/admin/logout-all", s, &b);
+
+    assert!(
+        c.errors.is_empty(),
+        "{} answers differ from src/http/openapi.json:\n{}",
+        c.errors.len(),
+        c.errors.join("\n")
+    );
+    assert!(c.seen.len() >= 30, "only {} operations exercised", c.seen.len());
 }
