@@ -95,7 +95,7 @@ impl Organiser {
     ) -> Result<(), ApiError> {
         audit::record(db, org, Some(self.account_id), action, object, self.address.as_deref(), details)
             .await
-            .map_err(|e| ApiError::internal(self.lang, &e))
+            .map_err(|e| ApiError::internal(self.lang, &crate::telemetry::db_error(&e)))
     }
 }
 
@@ -130,7 +130,7 @@ impl FromRequest for Organiser {
             .bind(session.account_id)
             .fetch_all(&state.pg)
             .await
-            .map_err(|e| ApiError::internal(lang, &e))?;
+            .map_err(|e| ApiError::internal(lang, &crate::telemetry::db_error(&e)))?;
             let memberships = rows
                 .into_iter()
                 .filter_map(|(organisation_id, role, personal_data_export)| {

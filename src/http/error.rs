@@ -98,7 +98,7 @@ impl ResponseError for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(Lang::Vi, &e)
+        ApiError::internal(Lang::Vi, &crate::telemetry::db_error(&e))
     }
 }
 

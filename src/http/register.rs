@@ -174,7 +174,7 @@ pub async fn register(
     .await;
     match inserted {
         Ok(id) => {
-            tracing::info!(participant.id = id, contest.id = contest.id, "participant registered");
+            tracing::info!(participant.id = id, contest.id = contest.id, phone = %phone.masked(), "participant registered");
             Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str()))
         }
         Err(sqlx::Error::Database(db)) if db.constraint().is_some_and(|c| c.contains("phone_hmac")) => {
@@ -183,7 +183,7 @@ pub async fn register(
         Err(sqlx::Error::Database(db)) if db.constraint().is_some_and(|c| c.contains("cccd_hmac")) => {
             Err(ApiError { field: Some("cccd"), ..ApiError::new(lang, StatusCode::CONFLICT, "cccd_taken") })
         }
-        Err(e) => Err(ApiError::internal(lang, &e)),
+        Err(e) => Err(ApiError::internal(lang, &crate::telemetry::db_error(&e))),
     }
 }
 
