@@ -111,6 +111,7 @@ static VI: &[(&str, &str)] = &[
     ("contest_password", "Mật khẩu cuộc thi không đúng."),
     ("not_eligible", "Bạn không thuộc đối tượng dự thi của cuộc thi này."),
     ("origin_forbidden", "Trang web này không được phép kết nối tới cuộc thi."),
+    ("personal_data_forbidden", "Tài khoản của bạn không được phép xuất dữ liệu cá nhân."),
 ];
 
 static EN: &[(&str, &str)] = &[
@@ -182,6 +183,7 @@ static EN: &[(&str, &str)] = &[
     ("contest_password", "The contest password is incorrect."),
     ("not_eligible", "You are not eligible for this contest."),
     ("origin_forbidden", "This web page is not allowed to connect to the contest."),
+    ("personal_data_forbidden", "Your account is not allowed to export personal data."),
 ];
 
 static VI_LABELS: &[(&str, &str)] = &[

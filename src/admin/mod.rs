@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod contests;
+pub mod exports;
 pub mod questions;
 pub mod running;
 

@@ -2,6 +2,7 @@
 //! 2025 administrative units. No I/O beyond data embedded at compile time.
 
 pub mod cccd;
+pub mod collation;
 pub mod person;
 pub mod phone;
 pub mod text;

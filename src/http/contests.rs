@@ -18,7 +18,9 @@ pub async fn contest(
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
     let rounds = pg::rounds_of_contest(&state.pg, contest.id).await?;
-    let unit_rows = pg::units(&state.pg, contest.id).await?;
+    let mut unit_rows = pg::units(&state.pg, contest.id).await?;
+    // Pickers list units in Vietnamese alphabetical order, not by code or bytes.
+    unit_rows.sort_by(|a, b| crate::domain::collation::compare(&a.name, &b.name));
     Ok(HttpResponse::Ok().json(json!({
         "slug": contest.slug,
         "title": contest.title,

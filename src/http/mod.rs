@@ -163,6 +163,8 @@ route_table! {
     post "/api/admin/rounds/{id}/close" => admin::running::close,
     post "/api/admin/rounds/{id}/finalize" => admin::running::finalize,
     get "/api/admin/rounds/{id}/verify" => admin::running::verify,
+    get "/api/admin/rounds/{id}/results.csv" => admin::exports::results_csv,
+    get "/api/admin/rounds/{id}/results.xlsx" => admin::exports::results_xlsx,
     post "/api/admin/participants/{id}/disqualify" => admin::running::disqualify,
     post "/api/admin/participants/{id}/requalify" => admin::running::requalify,
 }

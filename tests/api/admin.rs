@@ -461,6 +461,8 @@ async fn authorization_matrix() {
         ("PUT", format!("/api/admin/questions/{question}"), Body::Json(q_edit), "organiser"),
         ("GET", format!("/api/admin/rounds/{round}/live"), Body::None, "viewer"),
         ("GET", format!("/api/admin/rounds/{round}/verify"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/rounds/{round}/results.csv"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/rounds/{round}/results.xlsx"), Body::None, "viewer"),
         (
             "POST",
             format!("/api/admin/participants/{participant}/disqualify"),

@@ -121,7 +121,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     };
     config.jobs.enabled = opts.jobs;
     config.jobs.idle_poll_ms = 20;
-    if std::env::var("TEST_LOG").is_ok() {
+    if std::env::var("TEST_LOG").is_ok() || std::env::var("THILUAT_LOG_FILE").is_ok() {
         thiluat::telemetry::init(thiluat::config::LogFormat::Pretty);
     }
     let app = Application::build(&config).await.expect("application builds");

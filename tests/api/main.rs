@@ -1,7 +1,8 @@
 //! Integration tests against the real server, Postgres and Redis. One binary, many modules.
 
-mod admin;
+pub mod admin;
 mod attempts;
+mod exports;
 mod helpers;
 mod limits;
 mod openapi;

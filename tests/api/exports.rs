@@ -1,0 +1,145 @@
+//! Ranked results exports read back: columns, contents, masking, permission and audit.
+
+use serde_json::json;
+
+use crate::admin::Body;
+use crate::helpers::*;
+
+/// Plays a round for three participants (2, 3 and 4 correct), closes and finalises it;
+/// returns the admin session and the participants' phones and CCCDs in rank order.
+async fn finalised_round(app: &TestApp) -> (crate::admin::Admin, i64, Vec<(String, String)>) {
+    let (org, email) = app.org_with_admin("exp").await;
+    sqlx::query("UPDATE contests SET organisation_id = $1").bind(org).execute(&app.pg).await.expect("own the contest");
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let round = app.round();
+    let mut people = Vec::new();
+    for i in 0..3 {
+        let body = valid_registration();
+        let (status, reg) = app.register(&body).await;
+        assert_eq!(status, 201, "{reg}");
+        let mut ws = app.ws(reg["token"].as_str().expect("token")).await;
+        let snap = ws.start(round).await;
+        for (seq, (qid, _)) in questions(&snap).iter().enumerate().take(2 + i) {
+            let correct = correct_options(&app.pg, *qid).await;
+            ws.request(json!({"type": "answer", "round_id": round, "attempt_id": snap["attempt_id"], "question_id": qid, "options": correct, "seq": seq + 1})).await;
+        }
+        ws.request(json!({"type": "submit", "round_id": round, "attempt_id": snap["attempt_id"], "prediction": 1}))
+            .await;
+        people.push((
+            body["phone"].as_str().expect("phone").to_string(),
+            body["cccd"].as_str().expect("cccd").to_string(),
+        ));
+    }
+    people.reverse(); // the last played best
+    assert_eq!(app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{round}/close"), Body::None).await.0, 200);
+    let (status, fin) =
+        app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{round}/finalize"), Body::None).await;
+    assert_eq!(status, 200, "{fin}");
+    (admin, org, people)
+}
+
+async fn download(app: &TestApp, admin: &crate::admin::Admin, path: &str) -> (u16, Vec<u8>) {
+    let mut res = app
+        .http
+        .get(app.url(path))
+        .insert_header(("cookie", format!("thiluat_session={}", admin.cookie)))
+        .send()
+        .await
+        .expect("sent");
+    (res.status().as_u16(), res.body().limit(64 << 20).await.expect("body").to_vec())
+}
+
+#[actix_web::test]
+async fn ranked_results_export_as_csv_and_xlsx_with_the_agencies_columns() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    let (admin, org, people) = finalised_round(&app).await;
+    let round = app.round();
+    let (status, csv) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv?personal=true")).await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&csv[3..]);
+    let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+    assert_eq!(header, thiluat::admin::exports::RESULT_COLUMNS);
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.expect("row").iter().map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 3);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], (i + 1).to_string(), "STT");
+        assert_eq!(row[1], "Nguyễn Văn An");
+        assert_eq!(row[2], "20/05/1990");
+        assert_eq!(row[3], "Nam");
+        assert_eq!((row[4].clone(), row[5].clone()), people[i], "phone and CCCD in rank order");
+        assert_eq!((row[6].as_str(), row[7].as_str()), ("Phường Lào Cai", "Tỉnh Lào Cai"));
+        assert_eq!(row[9], (4 - i).to_string(), "Số câu đúng");
+        assert_eq!(row[10], "1");
+    }
+    // XLSX holds the same cells.
+    let (status, xlsx) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.xlsx?personal=true")).await;
+    assert_eq!(status, 200);
+    let sheet = thiluat::contest::bank::xlsx_rows(&xlsx).expect("valid xlsx");
+    assert_eq!(sheet[0], header);
+    assert_eq!(&sheet[1..], &rows[..]);
+    // Without personal data: masked.
+    let (_, masked) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv")).await;
+    let text = String::from_utf8(masked).expect("utf8");
+    assert!(text.contains("Nguyễn Văn A.") && !text.contains("Nguyễn Văn An"));
+    for (phone, cccd) in &people {
+        assert!(!text.contains(phone.as_str()) && !text.contains(cccd.as_str()), "{text}");
+    }
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE organisation_id = $1 AND action LIKE 'export.%'")
+            .bind(org)
+            .fetch_all(&app.pg)
+            .await
+            .expect("audit");
+    assert_eq!(audited, ["export.results.personal", "export.results.personal", "export.results"]);
+}
+
+/// An export with personal data is refused without the permission (and changes nothing),
+/// and written to the audit log with it.
+#[actix_web::test]
+async fn personal_data_exports_need_the_permission_and_are_audited() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    let (admin, org, _) = finalised_round(&app).await;
+    let round = app.round();
+    let (_, m) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/members"),
+            Body::Json(json!({"email": "v@exp.example", "display_name": "v", "role": "organiser"})),
+        )
+        .await;
+    let member = app.login("v@exp.example", m["temporary_password"].as_str().expect("temp")).await.expect("login");
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_log WHERE action LIKE 'export.%'")
+            .fetch_one(&app.pg)
+            .await
+            .expect("count")
+    };
+    for format in ["csv", "xlsx"] {
+        let (status, body) =
+            download(&app, &member, &format!("/api/admin/rounds/{round}/results.{format}?personal=true")).await;
+        assert_eq!(status, 403);
+        assert!(String::from_utf8_lossy(&body).contains("personal_data_forbidden"));
+    }
+    assert_eq!(count().await, 0, "a refused export is not an export");
+    let account = m["account_id"].as_i64().expect("account");
+    let (status, _) = app
+        .call(
+            Some(&admin),
+            "PATCH",
+            &format!("/api/admin/orgs/{org}/members/{account}"),
+            Body::Json(json!({"personal_data_export": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = download(&app, &member, &format!("/api/admin/rounds/{round}/results.csv?personal=true")).await;
+    assert_eq!(status, 200);
+    let (who, action): (i64, String) = sqlx::query_as(
+        "SELECT account_id, action FROM audit_log WHERE action LIKE 'export.%' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.pg)
+    .await
+    .expect("audited");
+    assert_eq!((who, action.as_str()), (account, "export.results.personal"));
+}
