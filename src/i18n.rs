@@ -112,6 +112,8 @@ static VI: &[(&str, &str)] = &[
     ("not_eligible", "Bạn không thuộc đối tượng dự thi của cuộc thi này."),
     ("origin_forbidden", "Trang web này không được phép kết nối tới cuộc thi."),
     ("personal_data_forbidden", "Tài khoản của bạn không được phép xuất dữ liệu cá nhân."),
+    ("not_a_winner", "Thí sinh này hiện không có giải trong đợt thi đã chọn."),
+    ("winners_unverified", "Còn người đoạt giải chưa được xác minh, chưa thể công bố danh sách."),
 ];
 
 static EN: &[(&str, &str)] = &[
@@ -184,6 +186,8 @@ static EN: &[(&str, &str)] = &[
     ("not_eligible", "You are not eligible for this contest."),
     ("origin_forbidden", "This web page is not allowed to connect to the contest."),
     ("personal_data_forbidden", "Your account is not allowed to export personal data."),
+    ("not_a_winner", "This participant holds no prize in that round."),
+    ("winners_unverified", "Some winners are not verified yet; the list cannot be published."),
 ];
 
 static VI_LABELS: &[(&str, &str)] = &[

@@ -60,6 +60,7 @@ pub struct ContestBody {
     registration_opens_at: Option<DateTime<FixedOffset>>,
     registration_closes_at: Option<DateTime<FixedOffset>>,
     logo_url: Option<String>,
+    one_prize_per_person: Option<bool>,
 }
 
 fn check_contest(b: &ContestBody, creating: bool) -> Vec<FieldError> {
@@ -214,7 +215,8 @@ pub async fn update(
          eligibility = COALESCE($8, eligibility), consent_text = COALESCE($9, consent_text), \
          consent_version = COALESCE($10, consent_version), password_hash = COALESCE($11, password_hash), \
          registration_opens_at = COALESCE($12, registration_opens_at), \
-         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = COALESCE($14, logo_url) WHERE id = $1",
+         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = COALESCE($14, logo_url), \
+         one_prize_per_person = COALESCE($15, one_prize_per_person) WHERE id = $1",
     )
     .bind(id)
     .bind(&b.slug)
@@ -230,6 +232,7 @@ pub async fn update(
     .bind(b.registration_opens_at)
     .bind(b.registration_closes_at)
     .bind(&b.logo_url)
+    .bind(b.one_prize_per_person)
     .execute(&mut *tx)
     .await
     .map_err(|e| match e {
@@ -242,6 +245,7 @@ pub async fn update(
         ("organiser", b.organiser.is_some()),
         ("rules_md", b.rules_md.is_some()),
         ("logo_url", b.logo_url.is_some()),
+        ("one_prize_per_person", b.one_prize_per_person.is_some()),
     ]
     .into_iter()
     .filter(|(_, c)| *c)
@@ -428,6 +432,8 @@ pub struct RoundBody {
     ranking: Option<Vec<String>>,
     answers_changeable: Option<bool>,
     reveal: Option<String>,
+    /// Prize tiers, best first; may change until the winners are published.
+    prizes: Option<Vec<crate::contest::prizes::Tier>>,
 }
 
 /// A field that is present (even as null) becomes `Some(..)`; only an absent one is `None`.
@@ -457,6 +463,7 @@ struct RoundSettings {
     ranking: Vec<String>,
     answers_changeable: bool,
     reveal: String,
+    prizes: Vec<crate::contest::prizes::Tier>,
 }
 
 fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings, Vec<FieldError>> {
@@ -534,6 +541,10 @@ fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings,
         errors.push(FieldError { field: "grace_seconds", code: "invalid_number" });
     }
     let answers_changeable = b.answers_changeable.or(cur.map(|c| c.answers_changeable)).unwrap_or(true);
+    let prizes = b.prizes.or(cur.map(|c| c.prizes.clone())).unwrap_or_default();
+    if prizes.iter().any(|t| t.name.trim().is_empty() || t.count == 0 || t.count > 10_000) {
+        errors.push(FieldError { field: "prizes", code: "invalid_value" });
+    }
     match (errors.is_empty(), opens_at, closes_at) {
         (true, Some(opens_at), Some(closes_at)) => Ok(RoundSettings {
             title,
@@ -549,6 +560,7 @@ fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings,
             ranking,
             answers_changeable,
             reveal,
+            prizes,
         }),
         _ => Err(errors),
     }
@@ -564,14 +576,14 @@ async fn save_round(
         None => {
             "INSERT INTO rounds (contest_id, position, title, mode, opens_at, closes_at, time_limit_ms, attempt_limit, \
              questions_per_attempt, grace_ms, draw_rule, prediction_target, prediction_question, ranking_chain, \
-             answers_changeable, reveal, question_ids) \
+             answers_changeable, reveal, question_ids, prizes) \
              VALUES ($1, (SELECT COALESCE(max(position), 0) + 1 FROM rounds WHERE contest_id = $1), $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13, $14, $15, '{}') RETURNING id"
+             $8, $9, $10, $11, $12, $13, $14, $15, '{}', $17) RETURNING id"
         }
         Some(_) => {
             "UPDATE rounds SET title = $2, mode = $3, opens_at = $4, closes_at = $5, time_limit_ms = $6, attempt_limit = $7, \
              questions_per_attempt = $8, grace_ms = $9, draw_rule = $10, prediction_target = $11, prediction_question = $12, \
-             ranking_chain = $13, answers_changeable = $14, reveal = $15 WHERE id = $16 RETURNING id"
+             ranking_chain = $13, answers_changeable = $14, reveal = $15, prizes = $17 WHERE id = $16 RETURNING id"
         }
     };
     sqlx::query_scalar(sql)
@@ -591,6 +603,7 @@ async fn save_round(
         .bind(s.answers_changeable)
         .bind(&s.reveal)
         .bind(round.unwrap_or_default())
+        .bind(sqlx::types::Json(&s.prizes))
         .fetch_one(db)
         .await
 }
@@ -639,6 +652,7 @@ pub async fn update_round(
         && b.ranking.is_none()
         && b.answers_changeable.is_none()
         && b.reveal.is_none();
+    // Prizes do not touch how anyone answers: they may change while the round runs.
     if started && !only_text {
         return Err(who.error(StatusCode::CONFLICT, "round_started"));
     }
@@ -668,10 +682,11 @@ async fn load_round(pg: &PgPool, round: i64) -> sqlx::Result<RoundSettings> {
         Vec<String>,
         bool,
         String,
+        sqlx::types::Json<Vec<crate::contest::prizes::Tier>>,
     );
     let r: Row = sqlx::query_as(
         "SELECT title, mode, opens_at, closes_at, time_limit_ms, attempt_limit, questions_per_attempt, grace_ms, draw_rule, \
-         prediction_target, prediction_question, ranking_chain, answers_changeable, reveal FROM rounds WHERE id = $1",
+         prediction_target, prediction_question, ranking_chain, answers_changeable, reveal, prizes FROM rounds WHERE id = $1",
     )
     .bind(round)
     .fetch_one(pg)
@@ -691,6 +706,7 @@ async fn load_round(pg: &PgPool, round: i64) -> sqlx::Result<RoundSettings> {
         ranking: r.11,
         answers_changeable: r.12,
         reveal: r.13,
+        prizes: r.14 .0,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod contests;
 pub mod exports;
 pub mod questions;
 pub mod running;
+pub mod winners;
 
 use std::future::Future;
 use std::pin::Pin;

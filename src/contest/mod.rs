@@ -3,6 +3,7 @@
 pub mod bank;
 pub mod definition;
 pub mod draw;
+pub mod prizes;
 pub mod ranking;
 
 pub use bank::{BankError, BankQuestion, Difficulty};

@@ -135,6 +135,7 @@ route_table! {
     get "/api/contests/{slug}" => contests::contest,
     post "/api/contests/{slug}/register" => register::register,
     post "/api/contests/{slug}/login" => register::login,
+    get "/api/contests/{slug}/winners" => admin::winners::public,
     get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
     post "/api/admin/login" => admin::accounts::login,
     post "/api/admin/logout" => admin::accounts::logout,
@@ -167,6 +168,10 @@ route_table! {
     get "/api/admin/rounds/{id}/results.xlsx" => admin::exports::results_xlsx,
     post "/api/admin/participants/{id}/disqualify" => admin::running::disqualify,
     post "/api/admin/participants/{id}/requalify" => admin::running::requalify,
+    post "/api/admin/participants/{id}/staff" => admin::winners::set_staff,
+    get "/api/admin/contests/{id}/winners" => admin::winners::list,
+    post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
+    post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,
 }
 
 /// Every route of the application.

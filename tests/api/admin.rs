@@ -475,6 +475,20 @@ async fn authorization_matrix() {
             Body::Json(json!({"reason": "r"})),
             "organiser",
         ),
+        (
+            "POST",
+            format!("/api/admin/participants/{participant}/staff"),
+            Body::Json(json!({"staff": false, "reason": "r"})),
+            "organiser",
+        ),
+        ("GET", format!("/api/admin/contests/{contest}/winners"), Body::None, "viewer"),
+        (
+            "POST",
+            format!("/api/admin/contests/{contest}/winners/check"),
+            Body::Json(json!({"round_id": round, "participant_id": participant, "status": "verified", "reason": "r"})),
+            "organiser",
+        ),
+        ("POST", format!("/api/admin/contests/{contest}/winners/publish"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/finalize"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/close"), Body::None, "organiser"),
     ];

@@ -9,3 +9,4 @@ mod openapi;
 mod persistence;
 mod properties;
 mod registration;
+mod winners;

@@ -1,0 +1,272 @@
+//! Prizes and winners: awards computed from the finalised rounds, each winner verified or
+//! rejected with a reason by the organiser (a rejection passes the prize down the ranking),
+//! then a public winners list with personal data masked.
+
+use std::collections::HashSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::contests::contest_org;
+use super::{Organiser, Role};
+use crate::contest::prizes::{allocate, Award, RoundRanking, Tier};
+use crate::domain::units;
+use crate::http::{ApiError, AppState, Lang};
+
+/// The current awards of a contest's finalised rounds, in round order.
+pub async fn awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
+    let rounds: Vec<(i64, sqlx::types::Json<Vec<Tier>>)> = sqlx::query_as(
+        "SELECT id, prizes FROM rounds WHERE contest_id = $1 AND finalized_at IS NOT NULL ORDER BY position",
+    )
+    .bind(contest)
+    .fetch_all(pg)
+    .await?;
+    let mut rankings = Vec::with_capacity(rounds.len());
+    for (round_id, tiers) in rounds {
+        let ranked: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT participant_id, rank::bigint FROM results WHERE round_id = $1 ORDER BY rank, participant_id",
+        )
+        .bind(round_id)
+        .fetch_all(pg)
+        .await?;
+        rankings.push(RoundRanking { round_id, tiers: tiers.0, ranked });
+    }
+    let never: HashSet<i64> = sqlx::query_scalar(
+        "SELECT id FROM participants WHERE contest_id = $1 AND (staff OR disqualified_at IS NOT NULL)",
+    )
+    .bind(contest)
+    .fetch_all(pg)
+    .await?
+    .into_iter()
+    .collect();
+    let rejected: HashSet<(i64, i64)> = sqlx::query_as(
+        "SELECT w.round_id, w.participant_id FROM winner_checks w JOIN rounds r ON r.id = w.round_id \
+         WHERE r.contest_id = $1 AND w.status = 'rejected'",
+    )
+    .bind(contest)
+    .fetch_all(pg)
+    .await?
+    .into_iter()
+    .collect();
+    let one: bool = sqlx::query_scalar("SELECT one_prize_per_person FROM contests WHERE id = $1")
+        .bind(contest)
+        .fetch_one(pg)
+        .await?;
+    Ok(allocate(&rankings, &rejected, &never, one))
+}
+
+type WinnerRow = (String, String, String, Option<String>);
+
+async fn describe(
+    pg: &PgPool,
+    awards: &[Award],
+    contest: i64,
+) -> sqlx::Result<Vec<(Award, WinnerRow, Option<String>)>> {
+    let mut out = Vec::with_capacity(awards.len());
+    for a in awards {
+        let row: WinnerRow = sqlx::query_as(
+            "SELECT p.full_name, p.phone_masked, p.commune_code, \
+             (SELECT status FROM winner_checks w WHERE w.round_id = $1 AND w.participant_id = p.id) \
+             FROM participants p WHERE p.id = $2 AND p.contest_id = $3",
+        )
+        .bind(a.round_id)
+        .bind(a.participant_id)
+        .bind(contest)
+        .fetch_one(pg)
+        .await?;
+        let title: Option<String> =
+            sqlx::query_scalar("SELECT title FROM rounds WHERE id = $1").bind(a.round_id).fetch_optional(pg).await?;
+        out.push((a.clone(), row, title));
+    }
+    Ok(out)
+}
+
+pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    contest_org(&state.pg, &who, contest, Role::Viewer).await?;
+    let awards = awards(&state.pg, contest).await?;
+    let items: Vec<_> = describe(&state.pg, &awards, contest)
+        .await?
+        .into_iter()
+        .map(|(a, (name, phone, commune, status), title)| {
+            json!({
+                "round_id": a.round_id, "round_title": title, "participant_id": a.participant_id, "rank": a.rank,
+                "tier": a.tier, "prize": a.prize, "full_name": name, "phone": phone,
+                "commune": units::commune(&commune).map(|c| c.name.clone()),
+                "verification": status.unwrap_or_else(|| "pending".into()),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    round_id: i64,
+    participant_id: i64,
+    status: String,
+    reason: String,
+}
+
+/// Verifies a winner (identity checked against the registration) or rejects them with a
+/// reason; a rejection passes the prize to the next in line.
+pub async fn check(
+    path: web::Path<i64>,
+    body: web::Json<CheckBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
+    let b = body.into_inner();
+    let mut errors = Vec::new();
+    if b.status != "verified" && b.status != "rejected" {
+        errors.push(crate::domain::FieldError { field: "status", code: "invalid_value" });
+    }
+    if b.reason.trim().is_empty() {
+        errors.push(crate::domain::FieldError { field: "reason", code: "required" });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(who.lang, &errors));
+    }
+    let current = awards(&state.pg, contest).await?;
+    if !current.iter().any(|a| a.round_id == b.round_id && a.participant_id == b.participant_id) {
+        return Err(who.error(StatusCode::CONFLICT, "not_a_winner"));
+    }
+    let mut tx = state.pg.begin().await?;
+    sqlx::query(
+        "INSERT INTO winner_checks (round_id, participant_id, status, reason, decided_by) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (round_id, participant_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, \
+         decided_by = EXCLUDED.decided_by, decided_at = now()",
+    )
+    .bind(b.round_id)
+    .bind(b.participant_id)
+    .bind(&b.status)
+    .bind(b.reason.trim())
+    .bind(who.account_id)
+    .execute(&mut *tx)
+    .await?;
+    let action = if b.status == "verified" { "winner.verify" } else { "winner.reject" };
+    who.audit(
+        &mut *tx,
+        Some(org),
+        action,
+        ("participant", Some(b.participant_id.to_string())),
+        json!({"round": b.round_id, "reason": b.reason.trim()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+}
+
+/// Publishes the winners list once every current winner is verified.
+pub async fn publish(
+    path: web::Path<i64>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
+    let current = awards(&state.pg, contest).await?;
+    let described = describe(&state.pg, &current, contest).await?;
+    let pending = described.iter().filter(|(_, row, _)| row.3.as_deref() != Some("verified")).count();
+    if current.is_empty() || pending > 0 {
+        return Err(ApiError {
+            details: Some(json!({"unverified": pending, "awards": current.len()})),
+            ..who.error(StatusCode::CONFLICT, "winners_unverified")
+        });
+    }
+    let mut tx = state.pg.begin().await?;
+    sqlx::query("UPDATE contests SET winners_published_at = now() WHERE id = $1")
+        .bind(contest)
+        .execute(&mut *tx)
+        .await?;
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "winners.publish",
+        ("contest", Some(contest.to_string())),
+        json!({"awards": current.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"published": current.len()})))
+}
+
+/// The public winners list: names and phones masked, commune shown.
+pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::new(lang, StatusCode::NOT_FOUND, "not_found");
+    let row: Option<(i64, bool)> = sqlx::query_as(
+        "SELECT id, winners_published_at IS NOT NULL FROM contests WHERE slug = $1 AND status = 'published'",
+    )
+    .bind(path.as_str())
+    .fetch_optional(&state.pg)
+    .await?;
+    let contest = match row {
+        Some((id, true)) => id,
+        _ => return Err(not_found()),
+    };
+    let current = awards(&state.pg, contest).await?;
+    let items: Vec<_> = describe(&state.pg, &current, contest)
+        .await?
+        .into_iter()
+        .filter(|(_, row, _)| row.3.as_deref() == Some("verified"))
+        .map(|(a, (name, phone, commune, _), title)| {
+            json!({
+                "round_title": title, "prize": a.prize, "rank": a.rank,
+                "name": crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or_default(),
+                "phone": phone, "commune": units::commune(&commune).map(|c| c.name.clone()),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffBody {
+    staff: bool,
+    reason: String,
+}
+
+/// Marks a participant as organising-committee or software staff: they may play but not win.
+pub async fn set_staff(
+    path: web::Path<i64>,
+    body: web::Json<StaffBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let participant = path.into_inner();
+    let contest: Option<i64> = sqlx::query_scalar("SELECT contest_id FROM participants WHERE id = $1")
+        .bind(participant)
+        .fetch_optional(&state.pg)
+        .await?;
+    let contest = contest.ok_or_else(|| who.not_found())?;
+    let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
+    if body.reason.trim().is_empty() {
+        return Err(ApiError::invalid_fields(
+            who.lang,
+            &[crate::domain::FieldError { field: "reason", code: "required" }],
+        ));
+    }
+    let mut tx = state.pg.begin().await?;
+    sqlx::query("UPDATE participants SET staff = $2 WHERE id = $1")
+        .bind(participant)
+        .bind(body.staff)
+        .execute(&mut *tx)
+        .await?;
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "participant.staff",
+        ("participant", Some(participant.to_string())),
+        json!({"staff": body.staff, "reason": body.reason.trim()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({"participant_id": participant, "staff": body.staff})))
+}
