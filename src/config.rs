@@ -49,6 +49,8 @@ pub struct HttpConfig {
     pub workers: Option<usize>,
     /// Origins (scheme://host[:port]) allowed to open the websocket besides the server's own.
     pub allowed_origins: Vec<String>,
+    /// Registrations per minute from one network address (see src/limits.rs).
+    pub register_per_address_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,7 +105,13 @@ impl Default for Config {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), public_url: None, workers: None, allowed_origins: Vec::new() }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            workers: None,
+            allowed_origins: Vec::new(),
+            register_per_address_per_minute: crate::limits::REGISTER_PER_ADDRESS.per_minute,
+        }
     }
 }
 
@@ -169,6 +177,9 @@ impl Config {
         }
         if let Some(v) = get("HTTP_ALLOWED_ORIGINS") {
             self.http.allowed_origins = v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+        }
+        if let Some(v) = get("HTTP_REGISTER_PER_ADDRESS_PER_MINUTE") {
+            self.http.register_per_address_per_minute = parse("THILUAT_HTTP_REGISTER_PER_ADDRESS_PER_MINUTE", v)?;
         }
         if let Some(v) = get("HTTP_WORKERS") {
             self.http.workers = Some(parse("THILUAT_HTTP_WORKERS", v)?);

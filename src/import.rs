@@ -5,7 +5,6 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
-use rand::Rng;
 use sqlx::PgPool;
 
 use crate::contest::bank::{self, BankQuestion};
@@ -133,39 +132,9 @@ pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>
 
     let mut question_ids = Vec::with_capacity(questions.len());
     for q in &questions {
-        // Random option ids: an id says nothing about where the option stood in the bank.
-        let mut rng = rand::thread_rng();
-        let mut ids: Vec<i64> = Vec::new();
-        while ids.len() < q.options.len() {
-            let id = rng.gen_range(100_000..1_000_000_000i64);
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        let options: Vec<crate::store::pg::OptionItem> = ids
-            .iter()
-            .zip(&q.options)
-            .map(|(id, text)| crate::store::pg::OptionItem { id: *id, text: text.clone() })
-            .collect();
-        let mut correct: Vec<i64> = q.correct.iter().map(|i| ids[*i]).collect();
-        correct.sort_unstable();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO questions (contest_id, code, topic, difficulty, text, options, correct, explanation, law, article) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(contest_id)
-        .bind(&q.code)
-        .bind(&q.topic)
-        .bind(q.difficulty.as_str())
-        .bind(&q.text)
-        .bind(sqlx::types::Json(&options))
-        .bind(&correct)
-        .bind(&q.explanation)
-        .bind(&q.law)
-        .bind(&q.article)
-        .fetch_one(&mut *tx)
-        .await?;
-        question_ids.push(id);
+        question_ids.push(
+            crate::store::pg::insert_question(&mut tx, crate::store::pg::QuestionOwner::Contest(contest_id), q).await?,
+        );
     }
 
     let mut round_ids = Vec::new();

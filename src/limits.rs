@@ -91,21 +91,23 @@ pub struct Limiters {
 
 impl Default for Limiters {
     fn default() -> Self {
+        Self::with_address_floor(REGISTER_PER_ADDRESS.per_minute)
+    }
+}
+
+impl Limiters {
+    /// `per_minute`: registrations per network address (the loose floor). Behind a proxy that
+    /// hides client addresses, or for a load test from a few addresses, the operator raises it.
+    pub fn with_address_floor(per_minute: u32) -> Self {
+        let floor = Limit { per_minute, burst: per_minute.div_ceil(2).max(1), ..REGISTER_PER_ADDRESS };
         Self {
-            register_address: Arc::new(RateLimiter::keyed(quota(&REGISTER_PER_ADDRESS))),
+            register_address: Arc::new(RateLimiter::keyed(quota(&floor))),
             register_phone: Arc::new(RateLimiter::keyed(quota(&REGISTER_PER_PHONE))),
             login_phone: Arc::new(RateLimiter::keyed(quota(&PARTICIPANT_LOGIN_PER_PHONE))),
             ws_connect: Arc::new(RateLimiter::keyed(quota(&WS_CONNECT_PER_PARTICIPANT))),
         }
     }
-}
 
-/// `Err(seconds to wait)` when `key` is over its limit.
-pub fn check<C: Clock>(limiter: &Keyed<C>, key: &str, clock: &C) -> Result<(), u64> {
-    limiter.check_key(&key.to_string()).map_err(|not_until| not_until.wait_time_from(clock.now()).as_secs().max(1))
-}
-
-impl Limiters {
     /// Forgets keys whose limits have fully recovered, and gives the memory back.
     pub fn housekeeping(&self) {
         for l in [&self.register_address, &self.register_phone, &self.login_phone, &self.ws_connect] {
@@ -113,6 +115,11 @@ impl Limiters {
             l.shrink_to_fit();
         }
     }
+}
+
+/// `Err(seconds to wait)` when `key` is over its limit.
+pub fn check<C: Clock>(limiter: &Keyed<C>, key: &str, clock: &C) -> Result<(), u64> {
+    limiter.check_key(&key.to_string()).map_err(|not_until| not_until.wait_time_from(clock.now()).as_secs().max(1))
 }
 
 /// A limiter for one websocket connection.

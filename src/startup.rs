@@ -40,7 +40,7 @@ impl Application {
             throttle,
             hasher: crate::auth::PasswordHasher::default(),
             allowed_origins: config.http.allowed_origins.clone(),
-            limiters: crate::limits::Limiters::default(),
+            limiters: crate::limits::Limiters::with_address_floor(config.http.register_per_address_per_minute),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();

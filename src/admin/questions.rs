@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use rand::Rng;
 use serde_json::{json, Value};
 
 use super::{Organiser, Role};
@@ -51,42 +50,14 @@ pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppStat
     Ok(HttpResponse::Ok().json(json!({"items": items})))
 }
 
-/// Inserts a version of a question (the first, or the next one after `previous`).
+/// Inserts a version of a question; earlier versions stop being the latest.
 async fn insert_version(tx: &mut sqlx::PgConnection, org: i64, q: &BankQuestion, version: i32) -> sqlx::Result<i64> {
-    let mut rng = rand::thread_rng();
-    let mut ids: Vec<i64> = Vec::new();
-    while ids.len() < q.options.len() {
-        let id = rng.gen_range(100_000..1_000_000_000i64);
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    let options: Vec<OptionItem> =
-        ids.iter().zip(&q.options).map(|(id, text)| OptionItem { id: *id, text: text.clone() }).collect();
-    let mut correct: Vec<i64> = q.correct.iter().map(|i| ids[*i]).collect();
-    correct.sort_unstable();
     sqlx::query("UPDATE questions SET latest = FALSE WHERE organisation_id = $1 AND code = $2")
         .bind(org)
         .bind(&q.code)
         .execute(&mut *tx)
         .await?;
-    sqlx::query_scalar(
-        "INSERT INTO questions (organisation_id, code, version, topic, difficulty, text, options, correct, explanation, law, article) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(org)
-    .bind(&q.code)
-    .bind(version)
-    .bind(&q.topic)
-    .bind(q.difficulty.as_str())
-    .bind(&q.text)
-    .bind(sqlx::types::Json(&options))
-    .bind(&correct)
-    .bind(&q.explanation)
-    .bind(&q.law)
-    .bind(&q.article)
-    .fetch_one(&mut *tx)
-    .await
+    crate::store::pg::insert_question(tx, crate::store::pg::QuestionOwner::Organisation { org, version }, q).await
 }
 
 /// The body is the file (CSV or XLSX). New codes are added; changed questions get a new

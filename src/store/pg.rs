@@ -159,3 +159,57 @@ pub async fn unit_exists(pool: &PgPool, contest_id: i64, code: &str) -> sqlx::Re
         .fetch_one(pool)
         .await
 }
+
+/// Who a question belongs to: a contest imported from a file, or an organisation's bank
+/// (with the version being written).
+#[derive(Debug, Clone, Copy)]
+pub enum QuestionOwner {
+    Contest(i64),
+    Organisation { org: i64, version: i32 },
+}
+
+/// Writes one question with fresh random option ids: an id says nothing about where the
+/// option stood in the file, so a shared "the answer is B" does not map to an id.
+pub async fn insert_question(
+    db: &mut sqlx::PgConnection,
+    owner: QuestionOwner,
+    q: &crate::contest::BankQuestion,
+) -> sqlx::Result<i64> {
+    use rand::Rng;
+    let mut ids: Vec<i64> = Vec::with_capacity(q.options.len());
+    {
+        let mut rng = rand::thread_rng();
+        while ids.len() < q.options.len() {
+            let id = rng.gen_range(100_000..1_000_000_000i64);
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let options: Vec<OptionItem> =
+        ids.iter().zip(&q.options).map(|(id, text)| OptionItem { id: *id, text: text.clone() }).collect();
+    let mut correct: Vec<i64> = q.correct.iter().map(|i| ids[*i]).collect();
+    correct.sort_unstable();
+    let (contest, org, version) = match owner {
+        QuestionOwner::Contest(c) => (Some(c), None, 1),
+        QuestionOwner::Organisation { org, version } => (None, Some(org), version),
+    };
+    sqlx::query_scalar(
+        "INSERT INTO questions (contest_id, organisation_id, code, version, topic, difficulty, text, options, correct, \
+         explanation, law, article) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(contest)
+    .bind(org)
+    .bind(&q.code)
+    .bind(version)
+    .bind(&q.topic)
+    .bind(q.difficulty.as_str())
+    .bind(&q.text)
+    .bind(sqlx::types::Json(&options))
+    .bind(&correct)
+    .bind(&q.explanation)
+    .bind(&q.law)
+    .bind(&q.article)
+    .fetch_one(db)
+    .await
+}
