@@ -51,6 +51,9 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// Registrations per minute from one network address (see src/limits.rs).
     pub register_per_address_per_minute: u32,
+    /// Websocket messages per minute on one connection (see src/limits.rs); load tests that
+    /// answer as fast as acknowledgements return raise it.
+    pub ws_messages_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +114,7 @@ impl Default for HttpConfig {
             workers: None,
             allowed_origins: Vec::new(),
             register_per_address_per_minute: crate::limits::REGISTER_PER_ADDRESS.per_minute,
+            ws_messages_per_minute: crate::limits::WS_MESSAGES_PER_CONNECTION.per_minute,
         }
     }
 }
@@ -180,6 +184,9 @@ impl Config {
         }
         if let Some(v) = get("HTTP_REGISTER_PER_ADDRESS_PER_MINUTE") {
             self.http.register_per_address_per_minute = parse("THILUAT_HTTP_REGISTER_PER_ADDRESS_PER_MINUTE", v)?;
+        }
+        if let Some(v) = get("HTTP_WS_MESSAGES_PER_MINUTE") {
+            self.http.ws_messages_per_minute = parse("THILUAT_HTTP_WS_MESSAGES_PER_MINUTE", v)?;
         }
         if let Some(v) = get("HTTP_WORKERS") {
             self.http.workers = Some(parse("THILUAT_HTTP_WORKERS", v)?);

@@ -83,6 +83,8 @@ pub type Direct = governor::DefaultDirectRateLimiter;
 /// The keyed limiters of one process.
 #[derive(Clone)]
 pub struct Limiters {
+    /// Per-connection websocket quota (each connection gets its own limiter from it).
+    pub ws_messages: Quota,
     pub register_address: Arc<Keyed>,
     pub register_phone: Arc<Keyed>,
     pub login_phone: Arc<Keyed>,
@@ -99,8 +101,14 @@ impl Limiters {
     /// `per_minute`: registrations per network address (the loose floor). Behind a proxy that
     /// hides client addresses, or for a load test from a few addresses, the operator raises it.
     pub fn with_address_floor(per_minute: u32) -> Self {
+        Self::configured(per_minute, WS_MESSAGES_PER_CONNECTION.per_minute)
+    }
+
+    /// `ws_per_minute`: websocket messages per connection (the burst stays the table's).
+    pub fn configured(per_minute: u32, ws_per_minute: u32) -> Self {
         let floor = Limit { per_minute, burst: per_minute.div_ceil(2).max(1), ..REGISTER_PER_ADDRESS };
         Self {
+            ws_messages: quota(&Limit { per_minute: ws_per_minute, ..WS_MESSAGES_PER_CONNECTION }),
             register_address: Arc::new(RateLimiter::keyed(quota(&floor))),
             register_phone: Arc::new(RateLimiter::keyed(quota(&REGISTER_PER_PHONE))),
             login_phone: Arc::new(RateLimiter::keyed(quota(&PARTICIPANT_LOGIN_PER_PHONE))),
@@ -123,8 +131,8 @@ pub fn check<C: Clock>(limiter: &Keyed<C>, key: &str, clock: &C) -> Result<(), u
 }
 
 /// A limiter for one websocket connection.
-pub fn connection_limiter() -> Direct {
-    RateLimiter::direct(quota(&WS_MESSAGES_PER_CONNECTION))
+pub fn connection_limiter(quota: Quota) -> Direct {
+    RateLimiter::direct(quota)
 }
 
 #[cfg(test)]

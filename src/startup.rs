@@ -40,7 +40,10 @@ impl Application {
             throttle,
             hasher: crate::auth::PasswordHasher::default(),
             allowed_origins: config.http.allowed_origins.clone(),
-            limiters: crate::limits::Limiters::with_address_floor(config.http.register_per_address_per_minute),
+            limiters: crate::limits::Limiters::configured(
+                config.http.register_per_address_per_minute,
+                config.http.ws_messages_per_minute,
+            ),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -60,8 +63,17 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.disable_signals().run();
-        let jobs =
+        let mut jobs =
             if config.jobs.enabled { crate::jobs::spawn(pg, play, metrics, config.jobs.clone()) } else { Vec::new() };
+        // In-process limiters forget recovered keys every minute, on every node.
+        let limiters = state.limiters.clone();
+        jobs.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiters.housekeeping();
+            }
+        }));
         Ok(Self { port, server, state, jobs })
     }
 

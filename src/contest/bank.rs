@@ -190,6 +190,14 @@ pub fn csv_rows(input: impl Read) -> Result<Vec<Vec<String>>, BankError> {
 
 /// The rows of the first sheet of an XLSX workbook, as text.
 pub fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
+    // calamine can panic on a crafted workbook (a shared-string index past the end, found by
+    // fuzzing): an upload from outside must end as "not a valid XLSX file", never as a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx(bytes))).unwrap_or_else(|_| {
+        Err(BankError { row: 0, column: None, message: "not a valid XLSX file: its contents are inconsistent".into() })
+    })
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
     use calamine::{Reader, Xlsx};
     let fail = |message: String| BankError { row: 0, column: None, message };
     let mut book: Xlsx<_> =
@@ -346,6 +354,13 @@ mod tests {
             qs,
             "export then import is lossless"
         );
+    }
+
+    #[test]
+    fn a_crafted_workbook_that_crashes_the_xlsx_reader_is_a_clear_error() {
+        let crafted = include_bytes!("../../fuzz/regressions/bank_import/calamine-shared-string-index-oob.xlsx");
+        let errors = parse_upload(crafted).expect_err("refused");
+        assert!(errors[0].message.contains("not a valid XLSX"), "{errors:?}");
     }
 
     #[test]

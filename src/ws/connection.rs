@@ -57,7 +57,7 @@ async fn run(
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_seen = Instant::now();
-    let limiter = crate::limits::connection_limiter();
+    let limiter = crate::limits::connection_limiter(state.limiters.ws_messages);
     let mut refused = 0u32;
     let close: Option<CloseReason> = loop {
         tokio::select! {

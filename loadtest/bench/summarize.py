@@ -1,0 +1,19 @@
+import json,os,sys
+run=sys.argv[1]
+tot=ack=lost=0; lat=[]; regfail={}
+for i in (1,2,3):
+    d=json.load(open(os.environ.get('OUTDIR','/var/tmp/thiluat-bench')+f'/burst-{run}.{i}.json'))
+    m=d['measured']; tot+=m['sent']; ack+=m['acknowledged']; lost+=(d.get('db') or {}).get('lost',0)
+    lat.append(m['latency']['p99_ms']); 
+    for k,v in d['setup']['register_failed'].items(): regfail[k]=regfail.get(k,0)+v
+    if i==1: rss=d.get('rss')
+# exact p99 over merged samples
+import os
+samples=[]
+for i in (1,2,3):
+    f=f'burst-{run}.{i}.lat'
+    if os.path.exists(f):
+        samples+= [float(x) for x in open(f).read().split()]
+samples.sort()
+p=lambda q: samples[min(len(samples)-1,int(q*len(samples)))] if samples else None
+print(f"run {run}: sent {tot} acknowledged {ack} lost {lost} register_failed {regfail} p50 {p(0.5)} p95 {p(0.95)} p99 {p(0.99)} max {samples[-1] if samples else None} shard-p99s {lat}")
