@@ -113,6 +113,7 @@ static VI: &[(&str, &str)] = &[
     ("origin_forbidden", "Trang web này không được phép kết nối tới cuộc thi."),
     ("personal_data_forbidden", "Tài khoản của bạn không được phép xuất dữ liệu cá nhân."),
     ("not_a_winner", "Thí sinh này hiện không có giải trong đợt thi đã chọn."),
+    ("answer_locked", "Đợt thi này không cho phép sửa câu trả lời đã lưu."),
     ("winners_unverified", "Còn người đoạt giải chưa được xác minh, chưa thể công bố danh sách."),
 ];
 
@@ -187,6 +188,7 @@ static EN: &[(&str, &str)] = &[
     ("origin_forbidden", "This web page is not allowed to connect to the contest."),
     ("personal_data_forbidden", "Your account is not allowed to export personal data."),
     ("not_a_winner", "This participant holds no prize in that round."),
+    ("answer_locked", "This round does not allow changing a saved answer."),
     ("winners_unverified", "Some winners are not verified yet; the list cannot be published."),
 ];
 

@@ -99,6 +99,7 @@ impl RoundData {
             time_limit_ms: i64::from(self.row.time_limit_ms),
             attempt_limit: self.row.attempt_limit.map_or(0, i64::from),
             has_prediction: self.has_prediction(),
+            answers_changeable: self.row.answers_changeable,
             questions: self
                 .questions
                 .iter()

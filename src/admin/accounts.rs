@@ -364,3 +364,63 @@ pub async fn reset_password(
     state.sessions.destroy_all(account).await.map_err(|e| ApiError::internal(who.lang, &e))?;
     Ok(HttpResponse::Ok().json(json!({"temporary_password": password})))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// A member replaces their password (e.g. the temporary one an admin gave them). Every
+/// session of the account ends; this one is replaced by a fresh session.
+pub async fn change_password(
+    req: HttpRequest,
+    body: web::Json<PasswordBody>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = who.lang;
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
+    let key = who.account_id.to_string();
+    if let Some(retry) = state.throttle.check(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))? {
+        return Err(too_many(lang, retry));
+    }
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(who.account_id)
+        .fetch_one(&state.pg)
+        .await?;
+    if !state.hasher.verify(&body.current_password, Some(&stored)).await.map_err(|e| internal(&e))? {
+        state.throttle.record_failure(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))?;
+        return Err(ApiError {
+            field: Some("current_password"),
+            ..ApiError::new(lang, StatusCode::FORBIDDEN, "credentials_invalid")
+        });
+    }
+    if let Err(code) = auth::check_policy(&body.new_password) {
+        return Err(ApiError::invalid_fields(lang, &[crate::domain::FieldError { field: "new_password", code }]));
+    }
+    let hash = state.hasher.hash(&body.new_password).await.map_err(|e| internal(&e))?;
+    let mut tx = state.pg.begin().await?;
+    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+        .bind(who.account_id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    for org in who.memberships.iter().map(|m| Some(m.organisation_id)).chain(who.memberships.is_empty().then_some(None))
+    {
+        who.audit(&mut *tx, org, "account.password_change", ("account", Some(who.account_id.to_string())), json!({}))
+            .await?;
+    }
+    tx.commit().await?;
+    state.sessions.destroy_all(who.account_id).await.map_err(|e| internal(&e))?;
+    let session = state.sessions.create(who.account_id).await.map_err(|e| internal(&e))?;
+    let secure = req.connection_info().scheme() == "https";
+    let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(json!({"account_id": who.account_id, "csrf_token": session.csrf})))
+}

@@ -141,6 +141,7 @@ route_table! {
     post "/api/admin/logout" => admin::accounts::logout,
     post "/api/admin/logout-all" => admin::accounts::logout_all,
     get "/api/admin/me" => admin::accounts::me,
+    post "/api/admin/password" => admin::accounts::change_password,
     get "/api/admin/orgs/{org}/members" => admin::accounts::list_members,
     post "/api/admin/orgs/{org}/members" => admin::accounts::add_member,
     patch "/api/admin/orgs/{org}/members/{account}" => admin::accounts::update_member,

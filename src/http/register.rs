@@ -116,18 +116,21 @@ pub async fn register(
         }
         _ => None,
     };
-    let provinces: Vec<&str> = contest
-        .eligibility
-        .get("provinces")
-        .and_then(|p| p.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
+    let listed = |name: &str| -> Vec<&str> {
+        let values = contest.eligibility.get(name).and_then(|p| p.as_array());
+        values.map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default()
+    };
+    let (provinces, communes) = (listed("provinces"), listed("communes"));
     let commune = required(&b.commune_code, "commune_code", &mut errors).and_then(|code| {
         let found = units::commune(code);
         match found {
             None => errors.push(FieldError { field: "commune_code", code: "unknown_commune" }),
-            // Contests limited to people who live or work in some provinces.
-            Some(c) if !provinces.is_empty() && !provinces.contains(&c.province_code.as_str()) => {
+            // Contests limited to people who live or work in some provinces or communes.
+            Some(c)
+                if (!provinces.is_empty() || !communes.is_empty())
+                    && !provinces.contains(&c.province_code.as_str())
+                    && !communes.contains(&c.code.as_str()) =>
+            {
                 errors.push(FieldError { field: "commune_code", code: "not_eligible" })
             }
             Some(_) => {}

@@ -73,6 +73,7 @@ pub struct RoundRow {
     pub finalized: bool,
     /// The contest is published (a draft's rounds never run).
     pub published: bool,
+    pub answers_changeable: bool,
 }
 
 const ROUND_COLUMNS: &str = "id, contest_id, position, title, \
@@ -80,7 +81,7 @@ const ROUND_COLUMNS: &str = "id, contest_id, position, title, \
     (extract(epoch from closes_at) * 1000)::bigint AS closes_at_ms, \
     grace_ms, time_limit_ms, attempt_limit, questions_per_attempt, draw_rule, prediction_target, \
     prediction_question, ranking_chain, question_ids, prediction_actual, finalized_at IS NOT NULL AS finalized, \
-    (SELECT status = 'published' FROM contests c WHERE c.id = rounds.contest_id) AS published";
+    (SELECT status = 'published' FROM contests c WHERE c.id = rounds.contest_id) AS published, answers_changeable";
 
 pub async fn round(pool: &PgPool, round_id: i64) -> sqlx::Result<Option<RoundRow>> {
     sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))

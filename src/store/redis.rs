@@ -78,6 +78,8 @@ pub struct ArmedRound {
     /// 0: unlimited.
     pub attempt_limit: i64,
     pub has_prediction: bool,
+    /// Whether a saved answer may be replaced before submitting.
+    pub answers_changeable: bool,
     /// question id -> (option ids, correct option ids sorted).
     pub questions: Vec<(i64, Vec<i64>, Vec<i64>)>,
 }
@@ -225,6 +227,7 @@ impl RedisStore {
                 ("time_limit_ms", round.time_limit_ms),
                 ("attempt_limit", round.attempt_limit),
                 ("prediction", i64::from(round.has_prediction)),
+                ("changeable", i64::from(round.answers_changeable)),
             ],
         );
         for (qid, options, correct) in &round.questions {

@@ -652,3 +652,35 @@ async fn registration_window_password_and_eligibility_are_enforced() {
     let (status, res) = app.register_at("kin", &body).await;
     assert_eq!((status, res["error"]["code"].as_str()), (403, Some("registration_closed")));
 }
+
+/// A member replaces the temporary password an admin gave them; every old session ends.
+#[actix_web::test]
+async fn a_member_changes_their_temporary_password() {
+    let app = spawn_app().await;
+    let (org, email) = app.org_with_admin("pw").await;
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (_, m) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/members"),
+            Body::Json(json!({"email": "m@pw.example", "display_name": "m", "role": "viewer"})),
+        )
+        .await;
+    let temporary = m["temporary_password"].as_str().expect("temp").to_string();
+    let member = app.login("m@pw.example", &temporary).await.expect("login");
+    let change = |current: &str, new: &str| Body::Json(json!({"current_password": current, "new_password": new}));
+    let (status, res) =
+        app.call(Some(&member), "POST", "/api/admin/password", change("not it at all", "một mật khẩu mới dài")).await;
+    assert_eq!((status, res["error"]["code"].as_str()), (403, Some("credentials_invalid")));
+    let (status, res) = app.call(Some(&member), "POST", "/api/admin/password", change(&temporary, "short")).await;
+    assert_eq!((status, res["error"]["fields"][0]["code"].as_str()), (422, Some("weak_password")));
+    let (status, res) =
+        app.call(Some(&member), "POST", "/api/admin/password", change(&temporary, "một mật khẩu mới dài")).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(app.call(Some(&member), "GET", "/api/admin/me", Body::None).await.0, 401, "old sessions end");
+    assert!(app.login("m@pw.example", &temporary).await.is_err());
+    let fresh = app.login("m@pw.example", "một mật khẩu mới dài").await.expect("the new password works");
+    assert_eq!(app.call(Some(&fresh), "GET", "/api/admin/me", Body::None).await.0, 200);
+    assert!(audit_actions(&app, org).await.contains(&"account.password_change".to_string()));
+}

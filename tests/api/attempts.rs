@@ -271,3 +271,23 @@ fn check_keys(v: &Value, frame: &str) {
         _ => {}
     }
 }
+
+/// A round that does not let answers change keeps the first saved answer of each question.
+#[actix_web::test]
+async fn a_locked_round_refuses_changing_a_saved_answer() {
+    let app = spawn_app_with(Options { first_round: Some("answers_changeable = false"), ..Options::default() }).await;
+    let round = app.round();
+    let p = app.participant().await;
+    let mut ws = app.ws(&p.token).await;
+    let snap = ws.start(round).await;
+    let single =
+        snap["questions"].as_array().expect("questions").iter().position(|q| q["multi"] == false).expect("one");
+    let (q, options) = questions(&snap)[single].clone();
+    let answer = |option: i64, seq: i64| json!({"type": "answer", "round_id": round, "attempt_id": snap["attempt_id"], "question_id": q, "options": [option], "seq": seq});
+    assert_eq!(ws.request(answer(options[0], 1)).await["status"], "saved");
+    assert_eq!(ws.request(answer(options[0], 1)).await["status"], "duplicate", "a retry is still fine");
+    let changed = ws.request(answer(options[1], 2)).await;
+    assert_eq!(changed["code"], "answer_locked", "{changed}");
+    let state = ws.request(json!({"type": "resume", "round_id": round, "attempt_id": snap["attempt_id"]})).await;
+    assert_eq!(state["answers"][q.to_string()], json!([options[0]]));
+}

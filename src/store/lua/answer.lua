@@ -8,7 +8,8 @@
 -- burst of submits then counts instead of looking keys up.
 -- Returns "saved" | "duplicate" (this seq is already stored) | "stale" (a newer seq answered
 -- this question), or an error reply: not_found, already_submitted, deadline_passed,
--- invalid_question, invalid_option.
+-- invalid_question, invalid_option, answer_locked (the round does not let a saved answer
+-- change and this question already has one).
 -- Idempotent by (attempt, question, seq); a replay never writes. All checks come first.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -19,7 +20,8 @@ end
 if a[2] ~= 'open' then
   return redis.error_reply('already_submitted')
 end
-local grace = tonumber(redis.call('HGET', KEYS[1], 'grace_ms') or '0')
+local meta = redis.call('HMGET', KEYS[1], 'grace_ms', 'changeable')
+local grace = tonumber(meta[1] or '0')
 if now > tonumber(a[3]) + grace then
   return redis.error_reply('deadline_passed')
 end
@@ -51,6 +53,8 @@ if prev then
     return 'duplicate'
   elseif seq < prev_seq then
     return 'stale'
+  elseif meta[2] == '0' then
+    return redis.error_reply('answer_locked')
   end
 end
 -- writes
