@@ -143,7 +143,14 @@ pub async fn login(
     };
     state.throttle.reset(&LOGIN_PER_ACCOUNT, &email).await.map_err(|e| internal(&e))?;
     // A new token at every login: a session fixed before login is never promoted.
-    let session = state.sessions.create(account).await.map_err(|e| internal(&e))?;
+    start_session(&req, &state, account).await.map_err(|e| internal(&e))
+}
+
+/// A fresh session for the account: the cookie (HttpOnly, SameSite=Strict, Secure behind
+/// TLS) and the CSRF token in the body. Login and password change share it so the cookie's
+/// attributes cannot drift apart.
+async fn start_session(req: &HttpRequest, state: &AppState, account: i64) -> redis::RedisResult<HttpResponse> {
+    let session = state.sessions.create(account).await?;
     let secure = req.connection_info().scheme() == "https";
     let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
         .path("/")
@@ -414,13 +421,5 @@ pub async fn change_password(
     }
     tx.commit().await?;
     state.sessions.destroy_all(who.account_id).await.map_err(|e| internal(&e))?;
-    let session = state.sessions.create(who.account_id).await.map_err(|e| internal(&e))?;
-    let secure = req.connection_info().scheme() == "https";
-    let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure)
-        .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(json!({"account_id": who.account_id, "csrf_token": session.csrf})))
+    start_session(&req, &state, who.account_id).await.map_err(|e| internal(&e))
 }
