@@ -66,7 +66,9 @@ fn db_url(name: &str) -> String {
 
 /// A fresh database with the migrations and the test contest (rounds open this week).
 pub async fn fresh_database() -> (String, PgPool, Vec<i64>) {
-    let name = format!("thiluat_t_{}", uuid::Uuid::new_v4().simple());
+    // scripts/test sets a prefix per checkout, so that it drops only its own databases.
+    let prefix = std::env::var("THILUAT_TEST_DB_PREFIX").unwrap_or_else(|_| "thiluat_t_".into());
+    let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&admin_url()).await.expect("Postgres admin connection");
     admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
     let url = db_url(&name);
