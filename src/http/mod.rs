@@ -73,6 +73,34 @@ impl FromRequest for Lang {
     }
 }
 
+/// A participant's HTTP requests carry the credential from registration or login as
+/// `Authorization: Bearer <token>` (the websocket takes it as `?token=`). Extracting this
+/// answers `401 unauthorized` when it is missing, malformed, forged or expired.
+pub struct ParticipantAuth(pub Credential);
+
+impl FromRequest for ParticipantAuth {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let lang = Lang::from_accept_language(req.headers().get("accept-language").and_then(|v| v.to_str().ok()));
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let state = req.app_data::<web::Data<AppState>>();
+        let cred = match (token, state) {
+            (Some(token), Some(state)) => state.verify_credential(token),
+            _ => None,
+        };
+        ready(
+            cred.map(ParticipantAuth)
+                .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized")),
+        )
+    }
+}
+
 /// Content-Security-Policy without inline scripts or styles; no framing (clickjacking).
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
