@@ -40,7 +40,7 @@ pub const ROWS_PER_SHEET: usize = 1_048_575;
 #[derive(Deserialize)]
 pub struct ExportQuery {
     #[serde(default)]
-    personal: bool,
+    pub personal: bool,
 }
 
 const RESULTS_SQL: &str = "SELECT r.rank, p.full_name, p.dob, p.sex, p.phone_enc, p.phone_masked, p.cccd_enc, \
@@ -55,12 +55,12 @@ fn duration_text(ms: i64) -> String {
     format!("{:02}:{:02}.{:03}", s / 60, s % 60, ms % 1000)
 }
 
-fn vn_time(ms: i64) -> String {
+pub(crate) fn vn_time(ms: i64) -> String {
     let vn = FixedOffset::east_opt(7 * 3600).expect("+07:00 is valid");
     vn.timestamp_millis_opt(ms).single().map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()
 }
 
-fn mask_cccd(plain: &str) -> String {
+pub(crate) fn mask_cccd(plain: &str) -> String {
     let n = plain.chars().count();
     plain.chars().enumerate().map(|(i, c)| if i < 3 || i + 3 >= n { c } else { '•' }).collect()
 }
@@ -145,7 +145,6 @@ impl TieOrder {
     }
 }
 
-/// Checks the permission and writes the audit row before any data leaves.
 async fn authorize(
     who: &Organiser,
     state: &AppState,
@@ -153,15 +152,28 @@ async fn authorize(
     personal: bool,
     format: &str,
 ) -> Result<(), ApiError> {
+    authorize_round_export(who, state, round, personal, format, "results").await
+}
+
+/// Checks the permission and writes the audit row (`export.<what>[.personal]`) before any
+/// data leaves.
+pub async fn authorize_round_export(
+    who: &Organiser,
+    state: &AppState,
+    round: i64,
+    personal: bool,
+    format: &str,
+    what: &str,
+) -> Result<(), ApiError> {
     let (_, org) = round_org(&state.pg, who, round, Role::Viewer).await?;
     if personal && !who.require(org, Role::Viewer)?.personal_data_export {
         return Err(who.error(StatusCode::FORBIDDEN, "personal_data_forbidden"));
     }
-    let action = if personal { "export.results.personal" } else { "export.results" };
+    let action = if personal { format!("export.{what}.personal") } else { format!("export.{what}") };
     who.audit(
         &state.pg,
         Some(org),
-        action,
+        &action,
         ("round", Some(round.to_string())),
         json!({"format": format, "personal": personal}),
     )

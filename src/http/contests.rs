@@ -111,3 +111,9 @@ pub async fn leaderboard(
         .collect();
     Ok(HttpResponse::Ok().json(json!({"round_id": round_id, "entries": rows})))
 }
+
+/// A published contest's participation statistics for anyone: aggregate counts only, small
+/// groups merged (see `admin::stats::public`).
+pub async fn stats(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    crate::admin::stats::public(path, state, lang).await
+}
