@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use sqlx::Row;
 
-use super::exports::{authorize_round_export, csv_response, mask_cccd, vn_time, xlsx_response, ExportQuery, SheetWriter};
+use super::exports::{
+    authorize_round_export, csv_response, mask_cccd, vn_time, xlsx_response, ExportQuery, SheetWriter,
+};
 use super::Organiser;
 use crate::crypto::Keys;
 use crate::http::{ApiError, AppState};

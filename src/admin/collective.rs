@@ -102,8 +102,14 @@ fn cells(s: &UnitStanding) -> Vec<String> {
 
 async fn audited(who: &Organiser, state: &AppState, contest: i64, format: &str) -> Result<(), ApiError> {
     let org = contest_org(&state.pg, who, contest, Role::Viewer).await?;
-    who.audit(&state.pg, Some(org), "export.collective", ("contest", Some(contest.to_string())), json!({"format": format}))
-        .await
+    who.audit(
+        &state.pg,
+        Some(org),
+        "export.collective",
+        ("contest", Some(contest.to_string())),
+        json!({"format": format}),
+    )
+    .await
 }
 
 pub async fn export_csv(

@@ -280,7 +280,10 @@ where
                             let _ = out.write_record(&values);
                         }
                         Ok(Err(())) => {
-                            return Some((Err(actix_web::error::ErrorInternalServerError("export failed")), (rx, None, true)))
+                            return Some((
+                                Err(actix_web::error::ErrorInternalServerError("export failed")),
+                                (rx, None, true),
+                            ))
                         }
                         Err(_) => break,
                     }

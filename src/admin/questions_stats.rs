@@ -88,8 +88,7 @@ type OptionsJson = sqlx::types::Json<Vec<crate::store::pg::OptionItem>>;
 
 pub async fn question_stats(pg: &PgPool, round: i64) -> sqlx::Result<Vec<QuestionStat>> {
     type ScoreRow = (i64, Option<NaiveDate>, bool, i64, i64, Option<f64>, i64);
-    let rows: Vec<ScoreRow> =
-        sqlx::query_as(&scores_sql()).bind(round).fetch_all(pg).await?;
+    let rows: Vec<ScoreRow> = sqlx::query_as(&scores_sql()).bind(round).fetch_all(pg).await?;
     let chosen: Vec<(i64, i64, i64)> = sqlx::query_as(&options_sql()).bind(round).fetch_all(pg).await?;
     let ids: Vec<i64> = rows.iter().filter(|r| r.2).map(|r| r.0).collect();
     let questions: Vec<(i64, String, i32, String, OptionsJson, Vec<i64>)> =
@@ -199,8 +198,14 @@ pub async fn export_xlsx(
 ) -> Result<HttpResponse, ApiError> {
     let round = path.into_inner();
     let (_, org) = round_org(&state.pg, &who, round, Role::Viewer).await?;
-    who.audit(&state.pg, Some(org), "export.question_stats", ("round", Some(round.to_string())), json!({"format": "xlsx"}))
-        .await?;
+    who.audit(
+        &state.pg,
+        Some(org),
+        "export.question_stats",
+        ("round", Some(round.to_string())),
+        json!({"format": "xlsx"}),
+    )
+    .await?;
     let items = question_stats(&state.pg, round).await?;
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
     let mut writer = SheetWriter::new("Câu hỏi", &QUESTION_COLUMNS);
@@ -232,8 +237,13 @@ pub async fn export_xlsx(
         }
     }
     for ((code, version, date), d) in by_day {
-        let row =
-            vec![code, version.to_string(), date.format("%d/%m/%Y").to_string(), d.attempts.to_string(), num(d.facility)];
+        let row = vec![
+            code,
+            version.to_string(),
+            date.format("%d/%m/%Y").to_string(),
+            d.attempts.to_string(),
+            num(d.facility),
+        ];
         writer.write(&row).map_err(|e| internal(&e))?;
     }
     Ok(xlsx_response(&format!("thong-ke-cau-hoi-dot-{round}.xlsx"), writer.finish().map_err(|e| internal(&e))?))

@@ -76,7 +76,8 @@ fn person(row: &sqlx::postgres::PgRow) -> Result<Value, sqlx::Error> {
     }))
 }
 
-const PERSON_COLUMNS: &str = "p.full_name, p.phone_masked, p.commune_code, p.unit_code, COALESCE(u.name, p.unit_code) AS unit_name";
+const PERSON_COLUMNS: &str =
+    "p.full_name, p.phone_masked, p.commune_code, p.unit_code, COALESCE(u.name, p.unit_code) AS unit_name";
 const PERSON_JOIN: &str = "JOIN participants p ON p.id = x.participant_id \
      LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code";
 
@@ -221,11 +222,12 @@ pub async fn contest_results(
     if overall_settings(&state.pg, contest).await?.is_none() {
         return Err(who.error(StatusCode::CONFLICT, "overall_ranking_off"));
     }
-    let rounds: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM rounds WHERE contest_id = $1 AND finalized_at IS NOT NULL ORDER BY position")
-            .bind(contest)
-            .fetch_all(&state.pg)
-            .await?;
+    let rounds: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM rounds WHERE contest_id = $1 AND finalized_at IS NOT NULL ORDER BY position",
+    )
+    .bind(contest)
+    .fetch_all(&state.pg)
+    .await?;
     let rows = sqlx::query(&format!(
         "WITH ranked AS ({}), counted AS ( \
            SELECT ranked.*, count(*) OVER (PARTITION BY rank) AS same, count(*) OVER () AS total FROM ranked) \
@@ -383,8 +385,14 @@ pub async fn put_settings(
     .into_iter()
     .filter_map(|(f, c)| c.then_some(f))
     .collect();
-    who.audit(&mut *tx, Some(org), "contest.report_settings", ("contest", Some(contest.to_string())), json!({"fields": changed}))
-        .await?;
+    who.audit(
+        &mut *tx,
+        Some(org),
+        "contest.report_settings",
+        ("contest", Some(contest.to_string())),
+        json!({"fields": changed}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(settings_json(&state.pg, contest).await?))
 }

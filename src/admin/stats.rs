@@ -193,7 +193,8 @@ async fn export_rows(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Vec<String>>
             .fetch_all(pg)
             .await?;
     let mut out = Vec::new();
-    let scopes = std::iter::once((None, "Toàn cuộc thi".to_string())).chain(rounds.into_iter().map(|(id, t)| (Some(id), t)));
+    let scopes =
+        std::iter::once((None, "Toàn cuộc thi".to_string())).chain(rounds.into_iter().map(|(id, t)| (Some(id), t)));
     for (round, title) in scopes {
         let stats = participation(pg, contest, round).await?;
         let row = |dim: &str, key: &str, label: &str, p: i64, a: i64| {

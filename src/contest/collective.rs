@@ -131,7 +131,8 @@ pub fn rank(units: &[UnitTally], scoring: &Scoring) -> Vec<UnitStanding> {
             .then_with(|| a.code.cmp(&b.code))
     });
     for i in 0..out.len() {
-        out[i].rank = if i > 0 && by_merit(&out[i - 1], &out[i]) == Ordering::Equal { out[i - 1].rank } else { i as i64 + 1 };
+        out[i].rank =
+            if i > 0 && by_merit(&out[i - 1], &out[i]) == Ordering::Equal { out[i - 1].rank } else { i as i64 + 1 };
     }
     out
 }

@@ -33,7 +33,8 @@ pub fn age_band_sql(years: &str) -> String {
 
 /// Since 1 July 2025 a commune-level unit is a phường (urban), a xã (rural) or a đặc khu
 /// (special zone, the island units): the split the 2025–2030 plans report against.
-pub const AREAS: [(&str, &str); 3] = [("urban", "Thành thị (phường)"), ("rural", "Nông thôn (xã)"), ("special", "Đặc khu")];
+pub const AREAS: [(&str, &str); 3] =
+    [("urban", "Thành thị (phường)"), ("rural", "Nông thôn (xã)"), ("special", "Đặc khu")];
 
 pub fn area_of_kind(kind: &str) -> &'static str {
     match kind {
