@@ -8,6 +8,7 @@ mod limits;
 mod openapi;
 mod persistence;
 mod properties;
+mod question_stats;
 mod registration;
-mod reports;
+pub mod reports;
 mod winners;
