@@ -107,6 +107,7 @@ async fn facility_discrimination_and_options_equal_the_hand_computed_values() {
         app.call(Some(&admin), "GET", &format!("/api/admin/rounds/{round}/question-stats"), Body::None).await;
     assert_eq!(status, 200, "{stats}");
     assert_eq!(stats["items"].as_array().map(Vec::len), Some(3));
+    crate::reports::documented("get", "/api/admin/rounds/{id}/question-stats", status, &stats);
     for (q, discrimination, unanswered) in [(q1, Some(70.71), 0), (q2, Some(0.0), 0), (q3, Some(70.71), 1)] {
         let i = item(&stats, q.0);
         assert_eq!((i["attempts"].as_i64(), i["correct"].as_i64()), (Some(4), Some(2)), "{i}");

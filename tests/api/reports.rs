@@ -155,6 +155,13 @@ async fn played(app: &TestApp) -> Case {
     Case { admin, org, contest, r1, r2, people, phones }
 }
 
+/// The answer matches its schema in src/http/openapi.json.
+pub fn documented(method: &str, template: &str, status: u16, body: &Value) {
+    let mut checker = crate::openapi::Checker::new();
+    checker.answer(method, template, status, body);
+    assert!(checker.errors.is_empty(), "{}", checker.errors.join("\n"));
+}
+
 fn ranks(page: &Value) -> Vec<(i64, i64, bool)> {
     page["items"]
         .as_array()
@@ -176,6 +183,7 @@ async fn round_results_show_the_chain_ties_and_every_attempt_and_follow_a_disqua
     assert_eq!(page["total"], 5);
     assert_eq!(page["chain"], json!(["correct_desc", "prediction_distance_asc", "duration_asc", "submitted_asc"]));
     assert_eq!(ranks(&page), vec![(a, 1, false), (b, 2, false), (c, 3, true), (d, 3, true), (e, 5, false)]);
+    documented("get", "/api/admin/rounds/{id}/results", status, &page);
     let first = &page["items"][0];
     assert_eq!(first["counted"]["correct"], 5);
     assert_eq!(first["counted"]["distance"], 0);
@@ -277,6 +285,7 @@ async fn overall_ranking_collective_ranking_and_settings() {
     assert_eq!(status, 200);
     let (status, overall) = app.call(Some(&case.admin), "GET", &results, Body::None).await;
     assert_eq!(status, 200, "{overall}");
+    documented("get", "/api/admin/contests/{id}/results", status, &overall);
     assert_eq!(overall["rounds"], json!([case.r1, case.r2]));
     assert_eq!(ranks(&overall), vec![(c, 1, false), (e, 2, false), (d, 3, false), (a, 4, false), (b, 5, false)]);
     let totals: Vec<(i64, i64, Value)> = overall["items"]
@@ -305,6 +314,7 @@ async fn overall_ranking_collective_ranking_and_settings() {
         .call(Some(&case.admin), "GET", &format!("/api/admin/contests/{}/collective", case.contest), Body::None)
         .await;
     assert_eq!(status, 200, "{coll}");
+    documented("get", "/api/admin/contests/{id}/collective", status, &coll);
     let top: Vec<(i64, &str, Value, i64, f64, i64)> = coll["items"]
         .as_array()
         .expect("items")
@@ -393,6 +403,7 @@ async fn participation_statistics_by_every_dimension_with_a_public_summary() {
     let base = format!("/api/admin/contests/{}/stats", case.contest);
     let (status, s1) = app.call(Some(&case.admin), "GET", &format!("{base}?round_id={}", case.r1), Body::None).await;
     assert_eq!(status, 200, "{s1}");
+    documented("get", "/api/admin/contests/{id}/stats", status, &s1);
     assert_eq!(
         (s1["participants"].as_i64(), s1["attempts"].as_i64(), s1["registered"].as_i64()),
         (Some(5), Some(6), Some(5))
@@ -455,6 +466,7 @@ async fn participation_statistics_by_every_dimension_with_a_public_summary() {
     // Public: counts only, and with 5 people every group is too small: merged into one.
     let (status, public) = app.get_json(&format!("/api/contests/{SLUG}/stats")).await;
     assert_eq!(status, 200, "{public}");
+    documented("get", "/api/contests/{slug}/stats", status, &public);
     assert_eq!(public["participants"], 5);
     assert_eq!(groups(&public, "sex"), pairs(&[("other_small_groups", 5, 10)]));
     assert_eq!(groups(&public, "province"), pairs(&[("other_small_groups", 5, 10)]));
