@@ -37,6 +37,9 @@ pub const COLUMNS: [&str; 6] = ["Đợt thi", "Nhóm", "Mã", "Tên", "Số ngư
 
 const UNKNOWN_OCCUPATION: &str = "unknown";
 
+/// (participants, attempts) by group key.
+type Counts = HashMap<String, (i64, i64)>;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Participation {
     pub participants: i64,
@@ -79,7 +82,7 @@ fn by_size(mut groups: Vec<Group>) -> Vec<Group> {
 }
 
 /// Fixed lists keep their order and show empty groups too.
-fn fixed(list: &[(&str, &str)], counts: &HashMap<String, (i64, i64)>) -> Vec<Group> {
+fn fixed(list: &[(&str, &str)], counts: &Counts) -> Vec<Group> {
     list.iter()
         .map(|(key, label)| {
             let (p, a) = counts.get(*key).copied().unwrap_or_default();
@@ -90,18 +93,19 @@ fn fixed(list: &[(&str, &str)], counts: &HashMap<String, (i64, i64)>) -> Vec<Gro
 
 pub async fn participation(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result<Participation> {
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(&sql()).bind(contest).bind(round).fetch_all(pg).await?;
-    let mut dims: HashMap<String, HashMap<String, (i64, i64)>> = HashMap::new();
+    let mut dims: HashMap<String, Counts> = HashMap::new();
     for (dim, key, p, a) in rows {
         dims.entry(dim).or_default().insert(key, (p, a));
     }
-    let take = |dims: &mut HashMap<String, HashMap<String, (i64, i64)>>, d: &str| dims.remove(d).unwrap_or_default();
+    let take = |dims: &mut HashMap<String, Counts>, d: &str| dims.remove(d).unwrap_or_default();
     let (participants, attempts) = take(&mut dims, "total").remove("").unwrap_or_default();
     let communes = take(&mut dims, "commune");
-    let (mut provinces, mut areas): (HashMap<String, (i64, i64)>, HashMap<String, (i64, i64)>) = Default::default();
+    let mut provinces: Counts = HashMap::new();
+    let mut areas: Counts = HashMap::new();
     let mut commune_groups = Vec::new();
     for (code, (p, a)) in &communes {
         let c = units::commune(code);
-        let add = |m: &mut HashMap<String, (i64, i64)>, k: String| {
+        let add = |m: &mut Counts, k: String| {
             let e = m.entry(k).or_default();
             e.0 += p;
             e.1 += a;

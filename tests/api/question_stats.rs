@@ -35,6 +35,7 @@ async fn bank(app: &TestApp, round: i64) -> Vec<(i64, Vec<i64>, i64)> {
 }
 
 /// An attempt drawing `questions`, with `answers` (question, chosen option) saved.
+#[expect(clippy::too_many_arguments)]
 async fn plant(
     app: &TestApp,
     round: i64,
@@ -75,7 +76,7 @@ async fn plant(
     }
 }
 
-fn item<'a>(stats: &'a Value, question: i64) -> &'a Value {
+fn item(stats: &Value, question: i64) -> &Value {
     stats["items"].as_array().expect("items").iter().find(|i| i["question_id"] == question).expect("question listed")
 }
 

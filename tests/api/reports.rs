@@ -66,7 +66,7 @@ pub async fn register(
 }
 
 /// One submitted attempt, as the persister writes it.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub async fn attempt(
     app: &TestApp,
     round: i64,
