@@ -494,7 +494,11 @@ async fn occupation_is_optional_from_a_fixed_list_unless_the_contest_requires_it
     body["occupation"] = json!("astronaut");
     let (status, res) = app.register(&body).await;
     assert_eq!((status, res["error"]["fields"][0]["field"].as_str()), (422, Some("occupation")), "{res}");
+    let (_, page) = app.get_json(&format!("/api/contests/{SLUG}")).await;
+    assert_eq!(page["occupation_required"], false);
+    assert_eq!(page["occupations"][4], json!({"code": "farmer", "label": "Nông dân"}));
     sqlx::query("UPDATE contests SET occupation_required = TRUE").execute(&app.pg).await.expect("require");
+    assert_eq!(app.get_json(&format!("/api/contests/{SLUG}")).await.1["occupation_required"], true);
     let (status, res) = app.register(&valid_registration()).await;
     assert_eq!(status, 422, "{res}");
     assert!(res["error"]["fields"]
