@@ -37,6 +37,9 @@ pub const COLUMNS: [&str; 6] = ["Đợt thi", "Nhóm", "Mã", "Tên", "Số ngư
 
 const UNKNOWN_OCCUPATION: &str = "unknown";
 
+/// How long the public statistics page is served from the cache.
+pub const PUBLIC_CACHE_S: u64 = 60;
+
 /// (participants, attempts) by group key.
 type Counts = HashMap<String, (i64, i64)>;
 
@@ -257,6 +260,12 @@ pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: L
     let contest = crate::store::pg::contest_by_slug(&state.pg, &path)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
+    // Anyone may ask, and each answer aggregates the whole contest: computed once a minute.
+    let cache_name = format!("public-stats:{}", contest.id);
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
+    if let Some(text) = state.redis.cached(&cache_name).await.map_err(|e| internal(&e))? {
+        return Ok(HttpResponse::Ok().content_type("application/json").body(text));
+    }
     let total = participation(&state.pg, contest.id, None).await?;
     let rounds: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, title FROM rounds WHERE contest_id = $1 ORDER BY position")
@@ -275,8 +284,11 @@ pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: L
         let groups = total.by.get(dim).cloned().unwrap_or_default();
         by.insert(dim.to_string(), json!(suppress_small(groups)));
     }
-    Ok(HttpResponse::Ok().json(json!({
+    let text = json!({
         "slug": contest.slug, "participants": small(total.participants),
         "attempts": small(total.participants).map(|_| total.attempts), "rounds": per_round, "by": by,
-    })))
+    })
+    .to_string();
+    state.redis.cache(&cache_name, &text, PUBLIC_CACHE_S).await.map_err(|e| internal(&e))?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(text))
 }

@@ -477,6 +477,9 @@ async fn participation_statistics_by_every_dimension_with_a_public_summary() {
     }
     assert!(!text.contains("Nguyễn") && !text.contains("02647"), "{text}");
     assert_eq!(app.get_json("/api/contests/no-such/stats").await.0, 404);
+    // Served from a one-minute cache: a disqualification shows there within the minute.
+    let cached = app.state.redis.cached(&format!("public-stats:{}", case.contest)).await.expect("redis");
+    assert_eq!(cached.map(|t| serde_json::from_str::<Value>(&t).expect("json")), Some(public));
 }
 
 #[actix_web::test]
