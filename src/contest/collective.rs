@@ -163,13 +163,14 @@ mod tests {
     }
 
     /// Worked by hand: A 40/50 = 80 % + Nhất 10 + KK 4 = 94; B 30/40 = 75 % + Nhì 8 = 83;
-    /// Đ 9/12 = 75 % + Nhì 8 = 83 (tied with B, listed after it: b < đ); C has no headcount:
+    /// Đ 30/40 = 75 % + Nhì 8 = 83 with as many people (tied with B, listed after it:
+    /// b < đ); C has no headcount:
     /// no rate, Ba 6 = 6; E 0/10 = 0.
     #[test]
     fn rate_plus_points_per_prize_worked_by_hand() {
         let units = [
             unit("C", "Trường C", None, 100, &["Ba"]),
-            unit("D", "Đoàn Đ", Some(12), 9, &["Nhì"]),
+            unit("D", "Đoàn Đ", Some(40), 30, &["Nhì"]),
             unit("A", "Sở A", Some(50), 40, &["Nhất", "KK"]),
             unit("E", "Xã E", Some(10), 0, &[]),
             unit("B", "Ban B", Some(40), 30, &["Nhì"]),
