@@ -1,6 +1,7 @@
 //! HTTP: routes, the shared application state and the one JSON error envelope.
 
 pub mod assets;
+pub mod contest_page;
 pub mod contests;
 pub mod error;
 pub mod health;

@@ -1,6 +1,7 @@
 //! Integration tests against the real server, Postgres and Redis. One binary, many modules.
 
 pub mod admin;
+mod assets;
 mod attempts;
 mod exports;
 mod helpers;
