@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod contests;
 pub mod exports;
+pub mod extensions;
 pub mod questions;
 pub mod running;
 pub mod winners;

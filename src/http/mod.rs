@@ -199,6 +199,8 @@ route_table! {
     post "/api/admin/participants/{id}/disqualify" => admin::running::disqualify,
     post "/api/admin/participants/{id}/requalify" => admin::running::requalify,
     post "/api/admin/participants/{id}/staff" => admin::winners::set_staff,
+    put "/api/admin/participants/{id}/extension" => admin::extensions::grant,
+    get "/api/admin/contests/{id}/referrals" => admin::extensions::referrals,
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,

@@ -4,6 +4,7 @@ pub mod admin;
 mod assets;
 mod attempts;
 mod exports;
+mod extensions;
 mod helpers;
 mod limits;
 mod openapi;
