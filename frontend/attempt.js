@@ -155,8 +155,10 @@ function onSnapshot(s) {
 		$('pred-box').hidden = !s.prediction;
 		txt('pred-q', s.prediction ? t('pred_q', s.prediction.question) : '');
 	}
+	const shown = !$('quiz').hidden;
 	view('quiz');
 	renderQ();
+	if (!shown) $('q-h').focus(); // keyboard and screen-reader users start at the question
 	for (const x of [...att.pending].sort((a, b) => a.seq - b.seq)) sendAnswer(x);
 	updSaved();
 	tick();
