@@ -2,7 +2,7 @@
 // The result of an attempt: score, time, attempts left, my attempts, the review after the
 // reveal (correct options, explanation, article of law) and a share link with a referral code.
 import { $, txt, h, enc, mmss, fmt, slug } from './util.js';
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
 import { S, hooks, view } from './state.js';
 import { finished, askAttempts } from './attempt.js';
 
@@ -47,7 +47,8 @@ export function mine() {
 async function review(attemptId, focus) {
 	const round = roundId ?? S.round?.id;
 	if (!S.auth || round == null) return;
-	const r = await hooks.api(`/api/rounds/${round}/attempts/${enc(attemptId)}/review`, undefined, S.auth.token);
+	const q = lang === 'vi' ? '' : `?lang=${lang}`; // translated questions where the bank has them
+	const r = await hooks.api(`/api/rounds/${round}/attempts/${enc(attemptId)}/review${q}`, undefined, S.auth.token);
 	if (r.status === 404 || r.status === 0) return; // no review endpoint or offline: nothing to show
 	$('review-box').hidden = false;
 	/** @type {Review | null} */
