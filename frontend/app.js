@@ -43,11 +43,13 @@ async function init() {
 	render();
 	S.auth ? lobby() : view('auth');
 	const pr = enc(S.contest.province_code || '');
-	const c = pr ? await api(`/api/communes?province=${pr}`) : null;
-	setCommunes(Array.isArray(c?.data) ? c.data : S.contest.units, (x) => {
-		if (S.contest.units.some((u) => u.code === x.code)) inp('unit_code').value = x.code;
-	});
+	communesReady = (pr ? api(`/api/communes?province=${pr}`) : Promise.resolve(null)).then((c) =>
+		setCommunes(Array.isArray(c?.data) ? c.data : S.contest.units, (x) => {
+			if (S.contest.units.some((u) => u.code === x.code)) inp('unit_code').value = x.code;
+		}));
 }
+/** The commune list arrives after the page: registering waits for it (slow links). */
+let communesReady = Promise.resolve();
 /** Everything on the page that comes from the contest, in the current language. */
 function render() {
 	const c = S.contest;
@@ -82,6 +84,8 @@ async function register(ev) {
 	ev.preventDefault();
 	for (const e of $('reg').querySelectorAll('.err')) e.textContent = '';
 	for (const e of $('reg').querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
+	dis('reg-go', true);
+	await communesReady;
 	settle();
 	const v = (/** @type {string} */ id) => inp(id).value.trim();
 	/** @type {Record<string, unknown>} */
@@ -93,7 +97,6 @@ async function register(ev) {
 	if (v('cccd')) body.cccd = v('cccd');
 	const referral = load('ref');
 	if (referral) body.referral = referral;
-	dis('reg-go', true);
 	const r = await api(`${API}/register`, body);
 	dis('reg-go', false);
 	if (r.status === 201) return store('ref', null), signedIn(r.data);

@@ -17,6 +17,7 @@ const box = () => inp('commune_code'), list = () => $('pick');
 export function setCommunes(communes, picked) {
 	all = communes.map((c) => ({ ...c, f: fold(c.name), n: norm(c.name) }));
 	onPick = picked;
+	if (document.activeElement === box() && box().value && !communeCode) render(); // typed before the list arrived
 }
 
 /** Best first: exact name, exact prefix, folded name, folded prefix, folded word start, folded anywhere. @param {string} q */

@@ -35,6 +35,7 @@ async function registerByForm(page, name) {
   await reg.getByLabel('Số điện thoại').fill(randomPhone());
   const box = reg.getByLabel('Xã, phường, đặc khu');
   await box.fill('sa pa');
+  await page.locator('#pick [role=option]', { hasText: 'Phường Sa Pa' }).waitFor(); // the list has arrived
   await box.press('Tab');
   await reg.getByLabel(/đồng ý với việc xử lý dữ liệu/).check();
   await reg.getByRole('button', { name: 'Đăng ký' }).tap();
