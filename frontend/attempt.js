@@ -102,10 +102,12 @@ export function askAttempts() {
 /** @param {number} seq */
 function unpend(seq) {
 	if (!S.att) return;
+	const done = S.att.pending.filter((x) => x.seq === seq);
 	S.att.pending = S.att.pending.filter((x) => x.seq !== seq);
 	delete sentAt[seq];
 	saveAtt();
 	updSaved();
+	for (const x of done) remark(x.question_id);
 }
 
 /** @param {string} code @param {string} text @param {unknown} ref */
@@ -192,15 +194,21 @@ export function renderQ() {
 	dis('pred', timeUp);
 	$('grid').replaceChildren(...snap.questions.map((x, i) => {
 		const b = h('button', i === cur ? { 'aria-current': 'step', type: 'button' } : { type: 'button' }, '' + (i + 1));
-		mark(b, i, !!answers[x.id]?.length);
+		mark(b, i, x.id);
 		b.onclick = () => go(i);
 		return h('li', {}, b);
 	}));
 }
-/** @param {Element} b @param {number} i @param {boolean} done */
-function mark(b, i, done) {
-	b.className = done ? 'done' : '';
-	b.setAttribute('aria-label', t(done ? 'grid_done' : 'grid_todo', i + 1));
+/** A grid button: answered or not, and whether the answer still waits for the server. @param {Element} b @param {number} i @param {number} qid */
+function mark(b, i, qid) {
+	const done = !!answers[qid]?.length, wait = !!S.att?.pending.some((p) => p.question_id === qid);
+	b.className = done ? (wait ? 'done wait' : 'done') : '';
+	b.setAttribute('aria-label', t(done ? 'grid_done' : 'grid_todo', i + 1) + (wait ? t('grid_wait') : ''));
+}
+/** Re-marks the grid button of a question (its answer was just saved). @param {number} qid */
+function remark(qid) {
+	const i = S.snap?.questions.findIndex((q) => q.id === qid) ?? -1, b = $('grid').children[i]?.firstElementChild;
+	if (b) mark(b, i, qid);
 }
 /** @param {number} i */
 function go(i) {
@@ -219,8 +227,7 @@ function choose(q, options) {
 	saveAtt();
 	sendAnswer(x);
 	updSaved();
-	const b = $('grid').children[cur]?.firstElementChild;
-	if (b) mark(b, cur, true);
+	remark(q.id);
 }
 /** @param {Pending} x */
 function sendAnswer(x) {

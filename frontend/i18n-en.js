@@ -26,7 +26,7 @@ export const en = {
 	ended: 'The contest has ended.', prize_item: '{0}: {1} prizes', round_box: '{0}: {1} questions, {2} minutes per attempt.',
 	left_n: ' You have {0} attempts left.', not_yet: 'Not open yet. {0} opens at {1}.', pick_one: 'Choose one of these:',
 	no_match: 'No commune or ward matches.', confirm_logout: 'You have an attempt in progress. Sign out of this device anyway?',
-	q_h: 'Question {0}/{1}', grid_done: 'Question {0}, answered', grid_todo: 'Question {0}, not answered', saving: 'Saving…',
+	q_h: 'Question {0}/{1}', grid_done: 'Question {0}, answered', grid_todo: 'Question {0}, not answered', grid_wait: ', not saved yet', saving: 'Saving…',
 	unsaved: 'Not saved — waiting for the connection', saved: 'Saved', minutes_left: '{0} minutes left.', timeup: 'Time is up',
 	timeup_tell: 'Time is up.', timeup_saved: 'Time is up — fetching your result…',
 	pred_bad: 'Please enter a whole number from 0 to 1,000,000,000.', pred_q: 'Prediction question: {0}',

@@ -27,7 +27,7 @@ export const vi = {
 	ended: 'Cuộc thi đã kết thúc.', prize_item: '{0}: {1} giải', round_box: '{0}: {1} câu hỏi, {2} phút mỗi lượt.',
 	left_n: ' Bạn còn {0} lượt.', not_yet: 'Chưa đến giờ thi. {0} mở lúc {1}.', pick_one: 'Chọn một trong các kết quả:',
 	no_match: 'Không tìm thấy xã, phường nào khớp.', confirm_logout: 'Bạn đang làm bài dở. Vẫn đăng xuất khỏi thiết bị này?',
-	q_h: 'Câu {0}/{1}', grid_done: 'Câu {0}, đã trả lời', grid_todo: 'Câu {0}, chưa trả lời', saving: 'Đang lưu…',
+	q_h: 'Câu {0}/{1}', grid_done: 'Câu {0}, đã trả lời', grid_todo: 'Câu {0}, chưa trả lời', grid_wait: ', chưa lưu', saving: 'Đang lưu…',
 	unsaved: 'Chưa lưu — chờ kết nối', saved: 'Đã lưu', minutes_left: 'Còn {0} phút.', timeup: 'Hết giờ',
 	timeup_tell: 'Hết giờ làm bài.', timeup_saved: 'Hết giờ — đang lấy kết quả…',
 	pred_bad: 'Vui lòng nhập số dự đoán là số nguyên từ 0 đến 1.000.000.000.', pred_q: 'Câu hỏi dự đoán: {0}',
