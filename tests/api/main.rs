@@ -1,8 +1,10 @@
 //! Integration tests against the real server, Postgres and Redis. One binary, many modules.
 
 pub mod admin;
+mod assets;
 mod attempts;
 mod exports;
+mod extensions;
 mod helpers;
 mod limits;
 pub mod openapi;
