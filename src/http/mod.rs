@@ -36,6 +36,7 @@ pub struct AppState {
     pub hasher: crate::auth::PasswordHasher,
     pub allowed_origins: Vec<String>,
     pub limiters: crate::limits::Limiters,
+    pub pow: crate::pow::Pow,
 }
 
 impl AppState {
@@ -201,6 +202,10 @@ route_table! {
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,
+    get "/api/admin/contests/{id}/cases" => crate::abuse::cases::list,
+    post "/api/admin/contests/{id}/cases/scan" => crate::abuse::cases::run_scan,
+    post "/api/admin/cases/{id}/confirm" => crate::abuse::cases::confirm,
+    post "/api/admin/cases/{id}/dismiss" => crate::abuse::cases::dismiss,
 }
 
 /// Every route of the application.
