@@ -57,6 +57,10 @@ pub struct HttpConfig {
     pub ws_messages_per_minute: u32,
     /// Seconds between the in-process limiters' housekeeping (forgetting recovered keys).
     pub limits_housekeeping_s: u64,
+    /// Seconds between the server's websocket pings.
+    pub ws_heartbeat_s: u64,
+    /// Seconds without any frame from the client after which its socket is closed (1001).
+    pub ws_idle_timeout_s: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +150,8 @@ impl Default for HttpConfig {
             register_per_address_per_minute: crate::limits::REGISTER_PER_ADDRESS.per_minute,
             ws_messages_per_minute: crate::limits::WS_MESSAGES_PER_CONNECTION.per_minute,
             limits_housekeeping_s: 60,
+            ws_heartbeat_s: 15,
+            ws_idle_timeout_s: 60,
         }
     }
 }

@@ -47,6 +47,10 @@ impl Application {
                 config.http.ws_messages_per_minute,
             ),
             pow,
+            ws_timing: crate::ws::connection::Timing {
+                heartbeat: std::time::Duration::from_secs(config.http.ws_heartbeat_s.max(1)),
+                idle_timeout: std::time::Duration::from_secs(config.http.ws_idle_timeout_s.max(1)),
+            },
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();

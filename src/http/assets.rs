@@ -15,6 +15,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../frontend/app.js"),
     },
     Asset {
+        path: "/pow.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../frontend/pow.js"),
+    },
+    Asset {
         path: "/style.css",
         content_type: "text/css; charset=utf-8",
         body: include_str!("../../frontend/style.css"),
@@ -24,7 +29,7 @@ const ASSETS: &[Asset] = &[
 const INDEX: &str = include_str!("../../frontend/index.html");
 
 /// Every path served by this module (GET), for the OpenAPI comparison.
-pub const PATHS: &[&str] = &["/", "/c/{slug}", "/app.js", "/style.css"];
+pub const PATHS: &[&str] = &["/", "/c/{slug}", "/app.js", "/pow.js", "/style.css"];
 
 async fn index() -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("cache-control", "no-cache")).body(INDEX)

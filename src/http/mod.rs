@@ -37,6 +37,7 @@ pub struct AppState {
     pub allowed_origins: Vec<String>,
     pub limiters: crate::limits::Limiters,
     pub pow: crate::pow::Pow,
+    pub ws_timing: crate::ws::connection::Timing,
 }
 
 impl AppState {

@@ -13,8 +13,14 @@ use crate::http::{ApiError, AppState};
 use crate::play::PlayError;
 
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-const HEARTBEAT: Duration = Duration::from_secs(15);
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The server pings every `heartbeat`; a client silent for `idle_timeout` (not even a pong)
+/// is gone, and its socket is closed with 1001 (config `http.ws_heartbeat_s`, `ws_idle_timeout_s`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+}
 
 #[derive(serde::Deserialize)]
 pub struct WsQuery {
@@ -54,7 +60,8 @@ async fn run(
 ) {
     let metrics = state.metrics.clone();
     metrics.open_connections.inc();
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let timing = state.ws_timing;
+    let mut heartbeat = tokio::time::interval(timing.heartbeat);
     heartbeat.tick().await;
     let mut last_seen = Instant::now();
     let limiter = crate::limits::connection_limiter(state.limiters.ws_messages);
@@ -101,7 +108,7 @@ async fn run(
                 }
             }
             _ = heartbeat.tick() => {
-                if last_seen.elapsed() > IDLE_TIMEOUT {
+                if last_seen.elapsed() > timing.idle_timeout {
                     break Some(CloseReason { code: CloseCode::Away, description: Some("idle".into()) });
                 }
                 if session.ping(b"").await.is_err() {
