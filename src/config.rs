@@ -317,7 +317,10 @@ impl Config {
         if !(1..=32).contains(&p.difficulty_bits) || !(1..=32).contains(&p.suspicious_difficulty_bits) {
             bail!("pow difficulty must be 1..=32 bits (each bit doubles a phone's work)");
         }
-        if p.expiry_s == 0 || p.load_per_minute == 0 || p.address_soft_per_minute == 0 || p.participant_starts_soft_per_minute == 0
+        if p.expiry_s == 0
+            || p.load_per_minute == 0
+            || p.address_soft_per_minute == 0
+            || p.participant_starts_soft_per_minute == 0
         {
             bail!("pow expiry_s and the per-minute thresholds must be > 0");
         }

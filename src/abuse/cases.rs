@@ -81,9 +81,9 @@ pub async fn list(
     .fetch_all(&state.pg)
     .await?;
     let person = |id: i64| {
-        people.iter().find(|p| p.0 == id).map(|p| {
-            json!({"id": p.0, "full_name": p.1, "phone_masked": p.2, "registered_at": p.3, "disqualified": p.4})
-        })
+        people.iter().find(|p| p.0 == id).map(
+            |p| json!({"id": p.0, "full_name": p.1, "phone_masked": p.2, "registered_at": p.3, "disqualified": p.4}),
+        )
     };
     let items: Vec<serde_json::Value> = rows
         .iter()

@@ -328,9 +328,8 @@ mod tests {
 
     #[test]
     fn a_burst_is_one_case_that_keeps_its_fingerprint_as_it_grows() {
-        let rows: Vec<Registration> = (0..40)
-            .map(|i| Registration { participant_id: 100 + i, at_ms: i * 500, key: vec![7; 32] })
-            .collect();
+        let rows: Vec<Registration> =
+            (0..40).map(|i| Registration { participant_id: 100 + i, at_ms: i * 500, key: vec![7; 32] }).collect();
         let found = registration_bursts(&rows, KeyKind::Address);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].participant_ids.len(), 40);

@@ -62,11 +62,14 @@ async fn scan_locked(pg: &PgPool, contest_id: i64) -> anyhow::Result<ScanReport>
     .fetch_all(pg)
     .await
     .context("loading participants")?;
-    let registrations = |pick: fn(&(i64, i64, Option<Vec<u8>>, Option<Vec<u8>>, String, chrono::NaiveDate)) -> &Option<Vec<u8>>| {
-        rows.iter()
-            .filter_map(|r| pick(r).as_ref().map(|key| Registration { participant_id: r.0, at_ms: r.1, key: key.clone() }))
-            .collect::<Vec<_>>()
-    };
+    let registrations =
+        |pick: fn(&(i64, i64, Option<Vec<u8>>, Option<Vec<u8>>, String, chrono::NaiveDate)) -> &Option<Vec<u8>>| {
+            rows.iter()
+                .filter_map(|r| {
+                    pick(r).as_ref().map(|key| Registration { participant_id: r.0, at_ms: r.1, key: key.clone() })
+                })
+                .collect::<Vec<_>>()
+        };
     let mut findings = rules::registration_bursts(&registrations(|r| &r.3), KeyKind::Device);
     findings.extend(rules::registration_bursts(&registrations(|r| &r.2), KeyKind::Address));
     let people: Vec<Person> =

@@ -154,7 +154,9 @@ async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) ->
         ClientMessage::Start { round_id, request_id, pow } => {
             match state.pow.check(crate::pow::Purpose::Start, &pid.to_string(), pow.as_ref()).await {
                 Ok(()) => {}
-                Err(crate::pow::PowError::Required(c)) => return Ok(ServerMessage::pow_required(c, Some(request_id.into()))),
+                Err(crate::pow::PowError::Required(c)) => {
+                    return Ok(ServerMessage::pow_required(c, Some(request_id.into())))
+                }
                 Err(crate::pow::PowError::Store(e)) => return Err(PlayError::Unavailable(e.to_string())),
             }
             ServerMessage::Snapshot(Box::new(play.start(cred.contest_id, pid, round_id, &request_id).await?))

@@ -85,7 +85,8 @@ async fn registration_bursts_from_one_device_or_address_are_found_and_a_school_i
     for i in 0..300 {
         at += if i % 40 == 0 { 2 * 60_000 } else { 4_000 + (i as i64 * 7919) % 5_000 };
         let device = [(i % 150) as u8 + 10; 32]; // two per device at most
-        let p = Plant { name: &school_name(i), dob: school_dob(i), at_ms: at, address: Some(school), device: Some(device) };
+        let p =
+            Plant { name: &school_name(i), dob: school_dob(i), at_ms: at, address: Some(school), device: Some(device) };
         plant(&app.pg, contest, p).await;
     }
     assert!(at - t0 <= 3600 * 1000, "within the hour");
@@ -94,7 +95,13 @@ async fn registration_bursts_from_one_device_or_address_are_found_and_a_school_i
     let mut bots = Vec::new();
     for i in 0..40 {
         let name = format!("Trương Văn {}", GIVEN[i % 10]);
-        let p = Plant { name: &name, dob: school_dob(1000 + i), at_ms: t0 + 500 * i as i64, address: Some(bot), device: None };
+        let p = Plant {
+            name: &name,
+            dob: school_dob(1000 + i),
+            at_ms: t0 + 500 * i as i64,
+            address: Some(bot),
+            device: None,
+        };
         bots.push(plant(&app.pg, contest, p).await);
     }
     let phone_farm = [3u8; 32];
@@ -111,16 +118,15 @@ async fn registration_bursts_from_one_device_or_address_are_found_and_a_school_i
     }
     let report = scan_contest(&app.pg, contest).await.expect("scan");
     assert_eq!(report.found["registration_burst"], 2, "{report:?}");
-    assert_eq!(cases(&app.pg, contest).await, vec![
-        ("registration_burst".to_string(), shared.clone()),
-        ("registration_burst".to_string(), bots.clone()),
-    ]);
-    let evidence: Vec<Value> =
-        sqlx::query_scalar("SELECT evidence FROM abuse_cases WHERE contest_id = $1 ORDER BY id")
-            .bind(contest)
-            .fetch_all(&app.pg)
-            .await
-            .expect("evidence");
+    assert_eq!(
+        cases(&app.pg, contest).await,
+        vec![("registration_burst".to_string(), shared.clone()), ("registration_burst".to_string(), bots.clone()),]
+    );
+    let evidence: Vec<Value> = sqlx::query_scalar("SELECT evidence FROM abuse_cases WHERE contest_id = $1 ORDER BY id")
+        .bind(contest)
+        .fetch_all(&app.pg)
+        .await
+        .expect("evidence");
     assert_eq!(evidence[0]["key"], "device");
     assert_eq!(evidence[1]["key"], "address");
     assert_eq!(evidence[1]["count"], 40);
@@ -176,15 +182,17 @@ async fn plant_attempt(app: &TestApp, participant: i64, answers: &[(i64, i64, i6
     .await
     .expect("attempt");
     for (seq, (question, option, offset)) in answers.iter().enumerate() {
-        sqlx::query("INSERT INTO answers (attempt_id, question_id, options, seq, answered_at_ms) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(question)
-            .bind(vec![*option])
-            .bind(seq as i64 + 1)
-            .bind(start + offset)
-            .execute(&app.pg)
-            .await
-            .expect("answer");
+        sqlx::query(
+            "INSERT INTO answers (attempt_id, question_id, options, seq, answered_at_ms) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(question)
+        .bind(vec![*option])
+        .bind(seq as i64 + 1)
+        .bind(start + offset)
+        .execute(&app.pg)
+        .await
+        .expect("answer");
     }
     id
 }
@@ -207,7 +215,13 @@ async fn people(app: &TestApp, n: usize) -> Vec<i64> {
     let contest = contest_id(&app.pg).await;
     let mut out = Vec::new();
     for i in 0..n {
-        let p = Plant { name: &school_name(i), dob: school_dob(i), at_ms: Utc::now().timestamp_millis(), address: None, device: None };
+        let p = Plant {
+            name: &school_name(i),
+            dob: school_dob(i),
+            at_ms: Utc::now().timestamp_millis(),
+            address: None,
+            device: None,
+        };
         out.push(plant(&app.pg, contest, p).await);
     }
     out
@@ -220,10 +234,12 @@ async fn identical_answer_sequences_with_identical_timings_are_found_and_honest_
     let qs = round_questions(&app).await;
     assert!(qs.len() >= 10);
     let p = people(&app, 6).await;
-    let script: Vec<(i64, i64, i64)> = qs[..10].iter().enumerate().map(|(i, (q, o))| (*q, o[0], 4_000 * (i as i64 + 1))).collect();
+    let script: Vec<(i64, i64, i64)> =
+        qs[..10].iter().enumerate().map(|(i, (q, o))| (*q, o[0], 4_000 * (i as i64 + 1))).collect();
     // Planted: two accounts played by one script: same answers, same order, timings within 300 ms.
     let a = plant_attempt(&app, p[0], &script).await;
-    let jittered: Vec<_> = script.iter().enumerate().map(|(i, (q, o, t))| (*q, *o, t + [120, -250, 300, 0][i % 4])).collect();
+    let jittered: Vec<_> =
+        script.iter().enumerate().map(|(i, (q, o, t))| (*q, *o, t + [120, -250, 300, 0][i % 4])).collect();
     let b = plant_attempt(&app, p[1], &jittered).await;
     // Honest: two people who both know every answer, in the same order, at human pace
     // (seconds apart); and the script's timings with other answers.
@@ -323,29 +339,64 @@ async fn registration_keeps_only_hmacs_and_the_review_queue_decides_with_a_reaso
         .await
         .expect("own the fixture");
     let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
-    let (s, scan) = app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/cases/scan"), Body::None).await;
+    let (s, scan) =
+        app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/cases/scan"), Body::None).await;
     assert_eq!(s, 200, "{scan}");
     // The three share a device; the helper's registrations also share name and birth date.
-    assert_eq!((scan["found"]["registration_burst"].as_u64(), scan["found"]["same_person"].as_u64()), (Some(1), Some(1)));
-    let (s, list) = app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases?status=open"), Body::None).await;
+    assert_eq!(
+        (scan["found"]["registration_burst"].as_u64(), scan["found"]["same_person"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (s, list) =
+        app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases?status=open"), Body::None).await;
     assert_eq!(s, 200, "{list}");
     let items = list["items"].as_array().expect("items");
     assert_eq!(items.len(), 2, "{list}");
     let burst = items.iter().find(|c| c["rule"] == "registration_burst").expect("burst case");
-    let shown: Vec<i64> = burst["participants"].as_array().expect("participants").iter().map(|p| p["id"].as_i64().expect("id")).collect();
+    let shown: Vec<i64> =
+        burst["participants"].as_array().expect("participants").iter().map(|p| p["id"].as_i64().expect("id")).collect();
     assert_eq!(shown, ids);
     assert!(burst["participants"][0]["phone_masked"].as_str().is_some_and(|p| p.contains('•')), "{burst}");
-    let (burst_id, other_id) = (burst["id"].as_i64().expect("id"), items.iter().find(|c| c["rule"] == "same_person").expect("same")["id"].as_i64().expect("id"));
+    let (burst_id, other_id) = (
+        burst["id"].as_i64().expect("id"),
+        items.iter().find(|c| c["rule"] == "same_person").expect("same")["id"].as_i64().expect("id"),
+    );
 
-    let (s, r) = app.call(Some(&admin), "POST", &format!("/api/admin/cases/{burst_id}/confirm"), Body::Json(json!({"reason": "  "}))).await;
+    let (s, r) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/cases/{burst_id}/confirm"),
+            Body::Json(json!({"reason": "  "})),
+        )
+        .await;
     assert_eq!((s, r["error"]["code"].as_str()), (422, Some("invalid_fields")));
     let (s, r) = app
-        .call(Some(&admin), "POST", &format!("/api/admin/cases/{burst_id}/confirm"), Body::Json(json!({"reason": "Một máy đăng ký ba người"})))
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/cases/{burst_id}/confirm"),
+            Body::Json(json!({"reason": "Một máy đăng ký ba người"})),
+        )
         .await;
     assert_eq!((s, r["status"].as_str()), (200, Some("confirmed")), "{r}");
-    let (s, r) = app.call(Some(&admin), "POST", &format!("/api/admin/cases/{burst_id}/dismiss"), Body::Json(json!({"reason": "đổi ý"}))).await;
+    let (s, r) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/cases/{burst_id}/dismiss"),
+            Body::Json(json!({"reason": "đổi ý"})),
+        )
+        .await;
     assert_eq!((s, r["error"]["code"].as_str()), (409, Some("case_decided")));
-    let (s, _) = app.call(Some(&admin), "POST", &format!("/api/admin/cases/{other_id}/dismiss"), Body::Json(json!({"reason": "Trùng tên do dữ liệu thử"}))).await;
+    let (s, _) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/cases/{other_id}/dismiss"),
+            Body::Json(json!({"reason": "Trùng tên do dữ liệu thử"})),
+        )
+        .await;
     assert_eq!(s, 200);
     // Confirming disqualified nobody; both decisions are in the audit log with their reasons.
     let disqualified: i64 = sqlx::query_scalar("SELECT count(*) FROM participants WHERE disqualified_at IS NOT NULL")
@@ -353,23 +404,25 @@ async fn registration_keeps_only_hmacs_and_the_review_queue_decides_with_a_reaso
         .await
         .expect("count");
     assert_eq!(disqualified, 0);
-    let audit: Vec<(String, String, Value)> = sqlx::query_as(
-        "SELECT action, object_id, details FROM audit_log WHERE action LIKE 'case%' ORDER BY id",
-    )
-    .fetch_all(&app.pg)
-    .await
-    .expect("audit");
+    let audit: Vec<(String, String, Value)> =
+        sqlx::query_as("SELECT action, object_id, details FROM audit_log WHERE action LIKE 'case%' ORDER BY id")
+            .fetch_all(&app.pg)
+            .await
+            .expect("audit");
     assert_eq!(audit.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(), ["cases.scan", "case.confirm", "case.dismiss"]);
     assert_eq!(audit[1].1, burst_id.to_string());
     assert_eq!(audit[1].2["reason"], "Một máy đăng ký ba người");
-    let (_, open) = app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases?status=open"), Body::None).await;
+    let (_, open) =
+        app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases?status=open"), Body::None).await;
     assert_eq!(open["items"], json!([]));
-    let (s, _) = app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases?status=maybe"), Body::None).await;
+    let (s, _) =
+        app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases?status=maybe"), Body::None).await;
     assert_eq!(s, 400);
     // A later scan keeps the decisions.
     app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/cases/scan"), Body::None).await;
     let (_, all) = app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/cases"), Body::None).await;
-    let statuses: Vec<&str> = all["items"].as_array().expect("items").iter().filter_map(|c| c["status"].as_str()).collect();
+    let statuses: Vec<&str> =
+        all["items"].as_array().expect("items").iter().filter_map(|c| c["status"].as_str()).collect();
     assert_eq!(statuses.len(), 2);
     assert!(statuses.contains(&"confirmed") && statuses.contains(&"dismissed"), "{all}");
 }
@@ -381,17 +434,15 @@ fn hex_secret(secret: &str) -> [u8; 32] {
 
 #[actix_web::test]
 async fn the_detector_job_files_cases_on_its_own_and_two_scans_at_once_file_each_case_once() {
-    let app = spawn_app_with(Options {
-        jobs: true,
-        configure: Some(|c| c.jobs.detect_interval_s = 1),
-        ..Options::default()
-    })
-    .await;
+    let app =
+        spawn_app_with(Options { jobs: true, configure: Some(|c| c.jobs.detect_interval_s = 1), ..Options::default() })
+            .await;
     let contest = contest_id(&app.pg).await;
     let dob = NaiveDate::from_ymd_opt(1999, 9, 9).expect("date");
     let now = Utc::now().timestamp_millis();
     for i in 0..2 {
-        plant(&app.pg, contest, Plant { name: "Phan Thanh Tùng", dob, at_ms: now - i, address: None, device: None }).await;
+        plant(&app.pg, contest, Plant { name: "Phan Thanh Tùng", dob, at_ms: now - i, address: None, device: None })
+            .await;
     }
     let mut found = Vec::new();
     for _ in 0..100 {

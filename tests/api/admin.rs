@@ -413,6 +413,13 @@ async fn authorization_matrix() {
         .await
         .expect("own the fixture");
 
+    let case: i64 = sqlx::query_scalar(
+        "INSERT INTO abuse_cases (contest_id, rule, fingerprint, participant_ids) VALUES ($1, 'too_fast', 'matrix', '{}') RETURNING id",
+    )
+    .bind(contest)
+    .fetch_one(&app.pg)
+    .await
+    .expect("a case to decide");
     let csv = "code,name,parent_code,kind,headcount\nU1,Đơn vị,,unit,3\n".as_bytes().to_vec();
     let q_edit = json!({"topic": "t", "difficulty": "easy", "text": "Sửa?", "options": ["a", "b"], "correct": [0]});
     // (method, path, body, least role needed)
@@ -489,6 +496,10 @@ async fn authorization_matrix() {
             "organiser",
         ),
         ("POST", format!("/api/admin/contests/{contest}/winners/publish"), Body::None, "organiser"),
+        ("GET", format!("/api/admin/contests/{contest}/cases"), Body::None, "viewer"),
+        ("POST", format!("/api/admin/contests/{contest}/cases/scan"), Body::None, "organiser"),
+        ("POST", format!("/api/admin/cases/{case}/confirm"), Body::Json(json!({"reason": "r"})), "organiser"),
+        ("POST", format!("/api/admin/cases/{case}/dismiss"), Body::Json(json!({"reason": "r"})), "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/finalize"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/close"), Body::None, "organiser"),
     ];

@@ -11,8 +11,8 @@ use crate::helpers::*;
 
 #[actix_web::test]
 async fn the_served_apps_limiter_forgets_a_million_keys_on_its_own() {
-    let app = spawn_app_with(Options { configure: Some(|c| c.http.limits_housekeeping_s = 1), ..Options::default() })
-        .await;
+    let app =
+        spawn_app_with(Options { configure: Some(|c| c.http.limits_housekeeping_s = 1), ..Options::default() }).await;
     let limiter = app.state.limiters.register_phone.clone();
     assert_eq!(limiter.len(), 0, "baseline");
     let clock = governor::clock::DefaultClock::default();

@@ -153,7 +153,8 @@ async fn when_enabled_challenges_switch_on_only_for_a_busy_address_or_under_load
     assert_eq!(status, 201, "{body}");
     // Attempt starts: one each for 4 participants fills the node's load meter; the 5th is challenged.
     let mut replies = Vec::new();
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM participants ORDER BY id").fetch_all(&app.pg).await.expect("ids");
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM participants ORDER BY id").fetch_all(&app.pg).await.expect("ids");
     for id in &ids[..4] {
         let token = app.state.keys.sign_credential(thiluat::crypto::Credential {
             participant_id: *id,
@@ -168,21 +169,28 @@ async fn when_enabled_challenges_switch_on_only_for_a_busy_address_or_under_load
         let reply = ws
             .request(json!({"type": "start", "round_id": app.round(), "request_id": uuid::Uuid::new_v4().to_string()}))
             .await;
-        replies.push(reply["type"].as_str().unwrap_or_default().to_string() + ":" + reply["code"].as_str().unwrap_or(""));
+        replies
+            .push(reply["type"].as_str().unwrap_or_default().to_string() + ":" + reply["code"].as_str().unwrap_or(""));
     }
     let p = app.participant_after_pow().await;
     let mut ws = app.ws(&p).await;
-    let reply =
-        ws.request(json!({"type": "start", "round_id": app.round(), "request_id": uuid::Uuid::new_v4().to_string()})).await;
+    let reply = ws
+        .request(json!({"type": "start", "round_id": app.round(), "request_id": uuid::Uuid::new_v4().to_string()}))
+        .await;
     assert_eq!(replies, ["snapshot:"; 4], "below the load threshold nobody is challenged");
-    assert_eq!((reply["code"].as_str(), reply["challenge"]["difficulty"].as_u64()), (Some("pow_required"), Some(6)), "{reply}");
+    assert_eq!(
+        (reply["code"].as_str(), reply["challenge"]["difficulty"].as_u64()),
+        (Some("pow_required"), Some(6)),
+        "{reply}"
+    );
 }
 
 impl TestApp {
     /// Registers, solving the challenge when there is one; the credential.
     async fn participant_after_pow(&self) -> String {
         let (status, body) = self.register(&valid_registration()).await;
-        let body = if status == 428 { self.register(&with_pow(&solution(&challenge(status, &body).0))).await.1 } else { body };
+        let body =
+            if status == 428 { self.register(&with_pow(&solution(&challenge(status, &body).0))).await.1 } else { body };
         body["token"].as_str().expect("token").to_string()
     }
 }
