@@ -28,10 +28,34 @@ pub struct WsQuery {
 }
 
 /// `GET /ws?token=…`: authenticates at the upgrade, then hands the socket to its task.
+/// Refusals are never compressed: actix writes the body of an answer to an upgrade request
+/// raw, so a compressed (chunked) body would arrive as broken HTTP.
 pub async fn route(
     req: HttpRequest,
     body: web::Payload,
-    query: web::Query<WsQuery>,
+    state: web::Data<AppState>,
+    lang: crate::http::Lang,
+) -> HttpResponse {
+    let query = web::Query::<WsQuery>::from_query(req.query_string())
+        .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"));
+    let result = match query {
+        Ok(query) => upgrade(&req, body, query.into_inner(), state, lang).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| {
+        let mut res = actix_web::ResponseError::error_response(&e);
+        res.headers_mut().insert(
+            actix_web::http::header::CONTENT_ENCODING,
+            actix_web::http::header::HeaderValue::from_static("identity"),
+        );
+        res
+    })
+}
+
+async fn upgrade(
+    req: &HttpRequest,
+    body: web::Payload,
+    query: WsQuery,
     state: web::Data<AppState>,
     lang: crate::http::Lang,
 ) -> Result<HttpResponse, ApiError> {
@@ -45,7 +69,7 @@ pub async fn route(
         .and_then(|t| state.verify_credential(t))
         .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized"))?;
     state.limit(&state.limiters.ws_connect, &cred.participant_id.to_string(), lang)?;
-    let (response, session, stream) = actix_ws::handle(&req, body)
+    let (response, session, stream) = actix_ws::handle(req, body)
         .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"))?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);
     actix_web::rt::spawn(run(session, stream, state.into_inner(), cred));
