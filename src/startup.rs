@@ -59,6 +59,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(middleware::Compress::default())
+                .wrap_fn(crate::ws::connection::no_compression_on_upgrade)
                 .wrap(crate::http::security_headers())
                 .wrap_fn(crate::http::hsts)
                 .configure(http::routes)

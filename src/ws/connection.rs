@@ -28,34 +28,10 @@ pub struct WsQuery {
 }
 
 /// `GET /ws?token=…`: authenticates at the upgrade, then hands the socket to its task.
-/// Refusals are never compressed: actix writes the body of an answer to an upgrade request
-/// raw, so a compressed (chunked) body would arrive as broken HTTP.
 pub async fn route(
     req: HttpRequest,
     body: web::Payload,
-    state: web::Data<AppState>,
-    lang: crate::http::Lang,
-) -> HttpResponse {
-    let query = web::Query::<WsQuery>::from_query(req.query_string())
-        .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"));
-    let result = match query {
-        Ok(query) => upgrade(&req, body, query.into_inner(), state, lang).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| {
-        let mut res = actix_web::ResponseError::error_response(&e);
-        res.headers_mut().insert(
-            actix_web::http::header::CONTENT_ENCODING,
-            actix_web::http::header::HeaderValue::from_static("identity"),
-        );
-        res
-    })
-}
-
-async fn upgrade(
-    req: &HttpRequest,
-    body: web::Payload,
-    query: WsQuery,
+    query: web::Query<WsQuery>,
     state: web::Data<AppState>,
     lang: crate::http::Lang,
 ) -> Result<HttpResponse, ApiError> {
@@ -69,11 +45,32 @@ async fn upgrade(
         .and_then(|t| state.verify_credential(t))
         .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized"))?;
     state.limit(&state.limiters.ws_connect, &cred.participant_id.to_string(), lang)?;
-    let (response, session, stream) = actix_ws::handle(req, body)
+    let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"))?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);
     actix_web::rt::spawn(run(session, stream, state.into_inner(), cred));
     Ok(response)
+}
+
+/// Middleware (outside `Compress`): no answer to an upgrade request is compressed. actix
+/// writes the body of such an answer raw, so a compressed, chunked body (a refused upgrade's
+/// error envelope) would reach the client as broken HTTP; and the socket itself negotiates
+/// no compression either.
+pub fn no_compression_on_upgrade<S, B>(
+    mut req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> S::Future
+where
+    S: actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+{
+    if req.headers().contains_key(actix_web::http::header::UPGRADE) {
+        req.headers_mut().remove(actix_web::http::header::ACCEPT_ENCODING);
+    }
+    srv.call(req)
 }
 
 async fn run(
