@@ -1,6 +1,5 @@
 // @ts-check
 // thiluat phone player (docs/protocol.md); types in types.d.ts. Untrusted text goes through textContent only.
-import { deviceId, solve } from './pow.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const inp = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ ($(id)); // or a <select>
@@ -160,10 +159,8 @@ async function register(ev) {
 		consent: { given: inp('consent').checked, version: contest.consent.version },
 	};
 	if (v('cccd')) body.cccd = v('cccd');
-	body.device_id = deviceId();
 	dis('reg-go', true);
-	let r = await api(`${API}/register`, body);
-	for (let i = 0; i < 3 && r.data?.error?.code === 'pow_required'; i++) r = await api(`${API}/register`, { ...body, pow: await solve(r.data.error.details.pow) });
+	const r = await (await import('./pow.js')).register(api, API, body);
 	dis('reg-go', false);
 	if (r.status === 201) return signedIn(r.data);
 	/** @type {ApiError | undefined} */
@@ -287,7 +284,7 @@ function onMessage(m) {
 	if (m.type === 'snapshot') onSnapshot(m);
 	else if (m.type === 'result') showResult(m);
 	else if (m.type === 'pong') skew = m.server_ms - Date.now();
-	else if (m.type === 'error' && m.code === 'pow_required' && m.challenge) solve(m.challenge).then((pow) => { const st = startReq(); if (st) send({ type: 'start', ...st, pow }); });
+	else if ('challenge' in m) import('./pow.js').then((p) => p.restart(m, startReq, send));
 	else if (m.type === 'error') onError(m.code, m.message, m.ref);
 	else if (m.type === 'ack') unpend(m.seq);
 	else if (m.type === 'attempts') {

@@ -45,3 +45,33 @@ export function deviceId() {
 		return undefined; // storage blocked (private mode): registration works without it
 	}
 }
+
+/**
+ * Registers (`POST {base}/register`) with this device's id; when the server answers
+ * `428 pow_required`, solves the challenge and retries with the solution.
+ * @param {(path: string, body: unknown) => Promise<{ status: number, data: any }>} api
+ * @param {string} base the contest's API path, `/api/contests/{slug}`
+ * @param {Record<string, unknown>} body
+ */
+export async function register(api, base, body) {
+	const b = { ...body, device_id: deviceId() };
+	let r = await api(`${base}/register`, b);
+	for (let i = 0; i < 3 && r.data?.error?.code === 'pow_required'; i++) {
+		r = await api(`${base}/register`, { ...b, pow: await solve(r.data.error.details.pow) });
+	}
+	return r;
+}
+
+/**
+ * A websocket `pow_required` error: solves its challenge, then sends the pending start again
+ * with the solution (the same request id, so a retry never makes a second attempt).
+ * @param {{ challenge?: PowChallenge }} m
+ * @param {() => { round_id: number, request_id: string } | null} pending
+ * @param {(msg: any) => boolean} send
+ */
+export async function restart(m, pending, send) {
+	if (!m.challenge) return;
+	const pow = await solve(m.challenge);
+	const st = pending();
+	if (st) send({ type: 'start', ...st, pow });
+}
