@@ -202,14 +202,16 @@ impl AttemptTrace {
 /// same order with the same options, each answer within `TIMING_TOLERANCE_MS` of the
 /// other's (from each attempt's start). Matching attempts are clustered.
 pub fn identical_answers(attempts: &[AttemptTrace]) -> Vec<Finding> {
-    type Signature = Vec<(i64, Vec<i64>)>;
-    let mut buckets: HashMap<(i64, Signature), Vec<(usize, Vec<i64>)>> = HashMap::new();
+    // (round, the answers in order) → (attempt index, answer offsets from the start)
+    type Bucket = (i64, Vec<(i64, Vec<i64>)>);
+    type Member = (usize, Vec<i64>);
+    let mut buckets: HashMap<Bucket, Vec<Member>> = HashMap::new();
     for (i, a) in attempts.iter().enumerate() {
         if a.answers.len() < MIN_ANSWERS_COMPARED {
             continue;
         }
         let ordered = a.ordered();
-        let signature: Signature = ordered
+        let signature: Vec<(i64, Vec<i64>)> = ordered
             .iter()
             .map(|(q, o, _)| {
                 let mut o = o.clone();

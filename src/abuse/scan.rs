@@ -53,8 +53,11 @@ pub async fn scan_contest(pg: &PgPool, contest_id: i64) -> Result<ScanReport, Sc
     Ok(result?)
 }
 
+/// id, created_at in ms, address HMAC, device HMAC, full name, date of birth.
+type ParticipantRow = (i64, i64, Option<Vec<u8>>, Option<Vec<u8>>, String, chrono::NaiveDate);
+
 async fn scan_locked(pg: &PgPool, contest_id: i64) -> anyhow::Result<ScanReport> {
-    let rows: Vec<(i64, i64, Option<Vec<u8>>, Option<Vec<u8>>, String, chrono::NaiveDate)> = sqlx::query_as(
+    let rows: Vec<ParticipantRow> = sqlx::query_as(
         "SELECT id, (extract(epoch FROM created_at) * 1000)::bigint, address_hmac, device_hmac, full_name, dob \
          FROM participants WHERE contest_id = $1",
     )
@@ -62,14 +65,13 @@ async fn scan_locked(pg: &PgPool, contest_id: i64) -> anyhow::Result<ScanReport>
     .fetch_all(pg)
     .await
     .context("loading participants")?;
-    let registrations =
-        |pick: fn(&(i64, i64, Option<Vec<u8>>, Option<Vec<u8>>, String, chrono::NaiveDate)) -> &Option<Vec<u8>>| {
-            rows.iter()
-                .filter_map(|r| {
-                    pick(r).as_ref().map(|key| Registration { participant_id: r.0, at_ms: r.1, key: key.clone() })
-                })
-                .collect::<Vec<_>>()
-        };
+    let registrations = |pick: fn(&ParticipantRow) -> &Option<Vec<u8>>| {
+        rows.iter()
+            .filter_map(|r| {
+                pick(r).as_ref().map(|key| Registration { participant_id: r.0, at_ms: r.1, key: key.clone() })
+            })
+            .collect::<Vec<_>>()
+    };
     let mut findings = rules::registration_bursts(&registrations(|r| &r.3), KeyKind::Device);
     findings.extend(rules::registration_bursts(&registrations(|r| &r.2), KeyKind::Address));
     let people: Vec<Person> =

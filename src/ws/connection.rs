@@ -56,10 +56,7 @@ pub async fn route(
 /// writes the body of such an answer raw, so a compressed, chunked body (a refused upgrade's
 /// error envelope) would reach the client as broken HTTP; and the socket itself negotiates
 /// no compression either.
-pub fn no_compression_on_upgrade<S, B>(
-    mut req: actix_web::dev::ServiceRequest,
-    srv: &S,
-) -> S::Future
+pub fn no_compression_on_upgrade<S, B>(mut req: actix_web::dev::ServiceRequest, srv: &S) -> S::Future
 where
     S: actix_web::dev::Service<
         actix_web::dev::ServiceRequest,

@@ -106,9 +106,9 @@ async fn registration_bursts_from_one_device_or_address_are_found_and_a_school_i
     }
     let phone_farm = [3u8; 32];
     let mut shared = Vec::new();
-    for i in 0..3 {
+    for (i, given) in GIVEN.iter().enumerate().take(3) {
         let p = Plant {
-            name: &format!("Đỗ Thị {}", GIVEN[i]),
+            name: &format!("Đỗ Thị {given}"),
             dob: school_dob(2000 + i),
             at_ms: t0 + 600_000 * i as i64,
             address: Some([4 + i as u8; 32]),
@@ -313,12 +313,12 @@ async fn registration_keeps_only_hmacs_and_the_review_queue_decides_with_a_reaso
     long["device_id"] = json!("x".repeat(129));
     let (status, reply) = app.register(&long).await;
     assert_eq!((status, reply["error"]["fields"][0]["field"].as_str()), (422, Some("device_id")));
-    let stored: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT address_hmac, device_hmac FROM participants WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&app.pg)
-            .await
-            .expect("rows");
+    type Keys = (Option<Vec<u8>>, Option<Vec<u8>>);
+    let stored: Vec<Keys> = sqlx::query_as("SELECT address_hmac, device_hmac FROM participants WHERE id = ANY($1)")
+        .bind(&ids)
+        .fetch_all(&app.pg)
+        .await
+        .expect("rows");
     let keys = thiluat::crypto::Keys::from_master(&hex_secret(&app.shared.secret));
     for (address, device) in &stored {
         assert_eq!(address.as_deref(), Some(keys.lookup_hmac("address", "127.0.0.1").as_slice()));
