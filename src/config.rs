@@ -91,6 +91,11 @@ pub struct JobsConfig {
     /// Pending stream entries idle this long are reclaimed from a dead consumer.
     pub reclaim_idle_ms: u64,
     pub consumer_name: Option<String>,
+    /// While more websocket messages than this are being handled on the node, the persister
+    /// waits (the events are safe in Redis), so a deadline spike gets the CPU first …
+    pub persister_yield_in_flight: i64,
+    /// … but never for longer than this: Postgres falls at most this far behind.
+    pub persister_max_defer_ms: u64,
     /// Seconds between ballot-stuffing scans of a contest (src/abuse); 0 turns the job off.
     pub detect_interval_s: u64,
 }
@@ -181,6 +186,8 @@ impl Default for JobsConfig {
             idle_poll_ms: 100,
             reclaim_idle_ms: 30_000,
             consumer_name: None,
+            persister_yield_in_flight: 32,
+            persister_max_defer_ms: 5_000,
             detect_interval_s: 300,
         }
     }
@@ -270,6 +277,12 @@ impl Config {
         }
         if let Some(v) = get("JOBS_ENABLED") {
             self.jobs.enabled = parse("THILUAT_JOBS_ENABLED", v)?;
+        }
+        if let Some(v) = get("JOBS_PERSISTER_YIELD_IN_FLIGHT") {
+            self.jobs.persister_yield_in_flight = parse("THILUAT_JOBS_PERSISTER_YIELD_IN_FLIGHT", v)?;
+        }
+        if let Some(v) = get("JOBS_PERSISTER_MAX_DEFER_MS") {
+            self.jobs.persister_max_defer_ms = parse("THILUAT_JOBS_PERSISTER_MAX_DEFER_MS", v)?;
         }
         if let Some(v) = get("JOBS_DETECT_INTERVAL_S") {
             self.jobs.detect_interval_s = parse("THILUAT_JOBS_DETECT_INTERVAL_S", v)?;
