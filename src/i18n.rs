@@ -69,6 +69,9 @@ static VI: &[(&str, &str)] = &[
     ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
     ("internal", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau."),
     ("rate_limited", "Có quá nhiều yêu cầu. Vui lòng thử lại sau giây lát."),
+    ("pow_required", "Hệ thống đang bận: thiết bị của bạn cần xác minh trong giây lát, vui lòng chờ và thử lại."),
+    ("scan_busy", "Cuộc thi đang được rà soát, vui lòng thử lại sau ít phút."),
+    ("case_decided", "Trường hợp này đã được xử lý."),
     // Websocket
     ("malformed", "Dữ liệu gửi lên không đúng định dạng."),
     ("too_large", "Dữ liệu gửi lên vượt quá 64 KB."),
@@ -147,6 +150,9 @@ static EN: &[(&str, &str)] = &[
     ("payload_too_large", "The request is too large."),
     ("internal", "Something went wrong on our side. Please try again later."),
     ("rate_limited", "Too many requests. Please wait a moment and try again."),
+    ("pow_required", "The system is busy: your device needs a moment to verify itself, then try again."),
+    ("scan_busy", "This contest is being scanned; please try again in a few minutes."),
+    ("case_decided", "This case has already been decided."),
     ("malformed", "The message is not in the expected format."),
     ("too_large", "The message is larger than 64 KB."),
     ("binary_not_supported", "Binary messages are not supported."),
@@ -288,6 +294,7 @@ mod tests {
             "invalid_prediction",
             "seq_invalid",
             "unavailable",
+            "pow_required",
         ];
         let wanted: BTreeSet<&str> = crate::domain::FIELD_CODES.into_iter().chain(protocol).collect();
         let missing: Vec<&&str> = wanted.iter().filter(|c| !keys(VI).contains(**c)).collect();

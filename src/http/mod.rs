@@ -37,6 +37,8 @@ pub struct AppState {
     pub hasher: crate::auth::PasswordHasher,
     pub allowed_origins: Vec<String>,
     pub limiters: crate::limits::Limiters,
+    pub pow: crate::pow::Pow,
+    pub ws_timing: crate::ws::connection::Timing,
 }
 
 impl AppState {
@@ -219,6 +221,10 @@ route_table! {
     get "/api/admin/contests/{id}/stats" => admin::stats::get,
     get "/api/admin/contests/{id}/stats.csv" => admin::stats::export_csv,
     get "/api/admin/contests/{id}/stats.xlsx" => admin::stats::export_xlsx,
+    get "/api/admin/contests/{id}/cases" => crate::abuse::cases::list,
+    post "/api/admin/contests/{id}/cases/scan" => crate::abuse::cases::run_scan,
+    post "/api/admin/cases/{id}/confirm" => crate::abuse::cases::confirm,
+    post "/api/admin/cases/{id}/dismiss" => crate::abuse::cases::dismiss,
 }
 
 /// Every route of the application.
