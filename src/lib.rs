@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod play;
+pub mod privacy;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

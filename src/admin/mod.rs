@@ -7,8 +7,10 @@ pub mod accounts;
 pub mod audit;
 pub mod contests;
 pub mod exports;
+pub mod privacy;
 pub mod questions;
 pub mod running;
+pub mod survey;
 pub mod winners;
 
 use std::future::Future;

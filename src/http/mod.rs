@@ -5,6 +5,7 @@ pub mod contests;
 pub mod error;
 pub mod health;
 pub mod markdown;
+pub mod me;
 pub mod openapi;
 pub mod register;
 
@@ -165,6 +166,10 @@ route_table! {
     post "/api/contests/{slug}/login" => register::login,
     get "/api/contests/{slug}/winners" => admin::winners::public,
     get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
+    get "/api/me/data" => me::data,
+    post "/api/me/erase" => me::erase,
+    post "/api/me/survey" => me::answer_survey,
+    get "/api/me/survey" => me::survey_status,
     post "/api/admin/login" => admin::accounts::login,
     post "/api/admin/logout" => admin::accounts::logout,
     post "/api/admin/logout-all" => admin::accounts::logout_all,
@@ -201,6 +206,10 @@ route_table! {
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,
+    get "/api/admin/contests/{id}/survey" => admin::survey::report,
+    get "/api/admin/contests/{id}/privacy" => admin::privacy::get,
+    put "/api/admin/contests/{id}/privacy" => admin::privacy::update,
+    post "/api/admin/participants/{id}/erase" => admin::privacy::erase,
 }
 
 /// Every route of the application.
