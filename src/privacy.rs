@@ -68,8 +68,7 @@ pub async fn erase_participant(
         "(SELECT c.reentry_after_erasure FROM contests c WHERE c.id = participants.contest_id)",
         "id = $3 AND erased_at IS NULL",
     );
-    let changed =
-        sqlx::query(&sql).bind(ERASED_NAME).bind(by.as_str()).bind(participant).execute(&mut **tx).await?;
+    let changed = sqlx::query(&sql).bind(ERASED_NAME).bind(by.as_str()).bind(participant).execute(&mut **tx).await?;
     Ok(changed.rows_affected() > 0)
 }
 

@@ -64,10 +64,12 @@ async fn submitted_attempt(
     .await?;
     let (owner, submitted) = match stored {
         Some(row) => row,
-        None => match state.redis.attempt(round, &attempt.to_string()).await.map_err(|e| ApiError::internal(lang, &e))? {
-            Some(a) => (a.participant_id, a.submitted),
-            None => return Err(not_found()),
-        },
+        None => {
+            match state.redis.attempt(round, &attempt.to_string()).await.map_err(|e| ApiError::internal(lang, &e))? {
+                Some(a) => (a.participant_id, a.submitted),
+                None => return Err(not_found()),
+            }
+        }
     };
     if owner != cred.participant_id {
         return Err(not_found());
@@ -98,11 +100,8 @@ pub async fn record(state: &AppState, cred: &Credential, body: SurveyBody, lang:
     if !(1..=5).contains(&body.score) {
         errors.push(FieldError::new("score", "invalid_value"));
     }
-    let comment = body
-        .comment
-        .as_deref()
-        .map(|c| crate::domain::text::nfc(c).trim().to_string())
-        .filter(|c| !c.is_empty());
+    let comment =
+        body.comment.as_deref().map(|c| crate::domain::text::nfc(c).trim().to_string()).filter(|c| !c.is_empty());
     if comment.as_ref().is_some_and(|c| c.chars().count() > COMMENT_MAX_CHARS) {
         errors.push(FieldError::new("comment", "too_long"));
     }

@@ -77,7 +77,10 @@ pub async fn erase(
 ) -> Result<HttpResponse, ApiError> {
     let org = current(&state, &auth, lang).await?;
     if !body.confirm {
-        return Err(ApiError::invalid_fields(lang, &[crate::domain::FieldError { field: "confirm", code: "required" }]));
+        return Err(ApiError::invalid_fields(
+            lang,
+            &[crate::domain::FieldError { field: "confirm", code: "required" }],
+        ));
     }
     let id = auth.0.participant_id;
     let mut tx = state.pg.begin().await?;

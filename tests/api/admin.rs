@@ -491,6 +491,21 @@ async fn authorization_matrix() {
         ("POST", format!("/api/admin/contests/{contest}/winners/publish"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/finalize"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/close"), Body::None, "organiser"),
+        ("GET", format!("/api/admin/contests/{contest}/survey"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/privacy"), Body::None, "viewer"),
+        (
+            "PUT",
+            format!("/api/admin/contests/{contest}/privacy"),
+            Body::Json(json!({"retention_days": 400})),
+            "organiser",
+        ),
+        // Last: it erases the participant the rows above use.
+        (
+            "POST",
+            format!("/api/admin/participants/{participant}/erase"),
+            Body::Json(json!({"reason": "r"})),
+            "organiser",
+        ),
     ];
     let rank = |role: &str| ["viewer", "organiser", "admin"].iter().position(|r| *r == role).expect("role");
     let fingerprint = || async {

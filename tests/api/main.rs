@@ -7,6 +7,8 @@ mod helpers;
 mod limits;
 mod openapi;
 mod persistence;
+mod privacy;
 mod properties;
 mod registration;
+mod survey;
 mod winners;
