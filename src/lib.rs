@@ -22,6 +22,7 @@ pub mod limits;
 pub mod metrics;
 pub mod play;
 pub mod privacy;
+pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

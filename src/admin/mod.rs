@@ -9,6 +9,7 @@ pub mod contests;
 pub mod exports;
 pub mod privacy;
 pub mod questions;
+pub mod report;
 pub mod running;
 pub mod survey;
 pub mod winners;

@@ -170,7 +170,7 @@ pub async fn summary(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Res
 
 #[derive(Deserialize)]
 pub struct ReportQuery {
-    round_id: Option<i64>,
+    pub round_id: Option<i64>,
 }
 
 /// Checks that `round` (if any) belongs to `contest`.

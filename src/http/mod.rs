@@ -210,6 +210,8 @@ route_table! {
     get "/api/admin/contests/{id}/privacy" => admin::privacy::get,
     put "/api/admin/contests/{id}/privacy" => admin::privacy::update,
     post "/api/admin/participants/{id}/erase" => admin::privacy::erase,
+    get "/api/admin/contests/{id}/report.pdf" => admin::report::pdf,
+    get "/api/admin/contests/{id}/report.xlsx" => admin::report::xlsx,
 }
 
 /// Every route of the application.

@@ -493,6 +493,8 @@ async fn authorization_matrix() {
         ("POST", format!("/api/admin/rounds/{round}/close"), Body::None, "organiser"),
         ("GET", format!("/api/admin/contests/{contest}/survey"), Body::None, "viewer"),
         ("GET", format!("/api/admin/contests/{contest}/privacy"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/report.pdf"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/report.xlsx?round_id={round}"), Body::None, "viewer"),
         (
             "PUT",
             format!("/api/admin/contests/{contest}/privacy"),

@@ -10,5 +10,6 @@ mod persistence;
 mod privacy;
 mod properties;
 mod registration;
+mod report;
 mod survey;
 mod winners;
