@@ -5,7 +5,7 @@ mod attempts;
 mod exports;
 mod helpers;
 mod limits;
-mod openapi;
+pub mod openapi;
 mod persistence;
 mod privacy;
 mod properties;

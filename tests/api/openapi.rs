@@ -478,18 +478,18 @@ fn validate_open(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &
 }
 
 /// Records whether an answer matches what the document says of (method, template, status).
-struct Checker {
+pub struct Checker {
     doc: Value,
-    errors: Vec<String>,
+    pub errors: Vec<String>,
     seen: BTreeSet<(String, String)>,
 }
 
 impl Checker {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self { doc: document(), errors: Vec::new(), seen: BTreeSet::new() }
     }
 
-    fn answer(&mut self, method: &str, template: &str, status: u16, body: &Value) {
+    pub fn answer(&mut self, method: &str, template: &str, status: u16, body: &Value) {
         let here = format!("{} {template} → {status}", method.to_uppercase());
         self.seen.insert((method.to_string(), template.to_string()));
         let response = &self.doc["paths"][template][method]["responses"][status.to_string()];

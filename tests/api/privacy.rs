@@ -115,8 +115,10 @@ async fn the_download_has_everything_about_the_participant_and_nothing_of_anothe
     play(&app, &b.token, 4).await;
     finalise(&app, &admin).await;
 
+    let mut oas = crate::openapi::Checker::new();
     let (status, data) = app.as_participant("GET", "/api/me/data", &a.token, None).await;
     assert_eq!(status, 200, "{data}");
+    oas.answer("get", "/api/me/data", status, &data);
     let p = &data["participant"];
     assert_eq!(p["id"], a.id);
     assert_eq!(p["full_name"], a.name);
@@ -162,8 +164,10 @@ async fn the_download_has_everything_about_the_participant_and_nothing_of_anothe
     .expect("audit");
     assert_eq!(audited.len(), 1);
     assert!(!audited[0].1.to_string().contains(&a.phone));
-    let (status, _) = app.as_participant("GET", "/api/me/data", "forged.token", None).await;
+    let (status, body) = app.as_participant("GET", "/api/me/data", "forged.token", None).await;
     assert_eq!(status, 401);
+    oas.answer("get", "/api/me/data", status, &body);
+    assert!(oas.errors.is_empty(), "answers differ from src/http/openapi.json:\n{}", oas.errors.join("\n"));
 }
 
 #[actix_web::test]
@@ -180,21 +184,30 @@ async fn after_erasure_nothing_shows_the_person_and_ranks_do_not_move() {
     let before = ranks(&app).await;
 
     // Immediate erasure needs an explicit confirmation.
+    let mut oas = crate::openapi::Checker::new();
     let (status, body) = app.as_participant("POST", "/api/me/erase", &a.token, Some(json!({"confirm": false}))).await;
+    oas.answer("post", "/api/me/erase", status, &body);
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_fields")));
     let (status, body) = app.as_participant("POST", "/api/me/erase", &a.token, Some(json!({"confirm": true}))).await;
     assert_eq!(status, 200, "{body}");
+    oas.answer("post", "/api/me/erase", status, &body);
+    let (status, body) = app.as_participant("POST", "/api/me/erase", &a.token, Some(json!({"confirm": true}))).await;
+    oas.answer("post", "/api/me/erase", status, &body);
+    assert_eq!(status, 410);
     assert_eq!(ranks(&app).await, before, "results kept, rank numbers unchanged");
 
     // The organiser executes B's request received by letter.
     let erase_b = format!("/api/admin/participants/{}/erase", b.id);
     let (status, body) = app.call(Some(&admin), "POST", &erase_b, Body::Json(json!({"reason": ""}))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("invalid_fields")));
-    let (status, _) =
+    oas.answer("post", "/api/admin/participants/{id}/erase", status, &body);
+    let (status, body) =
         app.call(Some(&admin), "POST", &erase_b, Body::Json(json!({"reason": "Đơn đề nghị ngày 1/12"}))).await;
     assert_eq!(status, 200);
+    oas.answer("post", "/api/admin/participants/{id}/erase", status, &body);
     let (status, body) = app.call(Some(&admin), "POST", &erase_b, Body::Json(json!({"reason": "again"}))).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("participant_erased")));
+    oas.answer("post", "/api/admin/participants/{id}/erase", status, &body);
 
     // Finalising again (e.g. after a disqualification) gives the same ranks.
     let round = app.round();
@@ -226,6 +239,7 @@ async fn after_erasure_nothing_shows_the_person_and_ranks_do_not_move() {
     seen.push(app.get_json(&format!("/api/rounds/{round}/leaderboard?limit=100")).await.1.to_string());
     let (status, gone) = app.as_participant("GET", "/api/me/data", &a.token, None).await;
     assert_eq!((status, gone["error"]["code"].as_str()), (410, Some("participant_erased")));
+    oas.answer("get", "/api/me/data", status, &gone);
     seen.push(gone.to_string());
     let row: String = sqlx::query_scalar("SELECT string_agg(p::text, '|') FROM participants p WHERE id = ANY($1)")
         .bind(vec![a.id, b.id])
@@ -283,6 +297,11 @@ async fn after_erasure_nothing_shows_the_person_and_ranks_do_not_move() {
         )
         .await;
     assert_eq!(status, 200, "{settings}");
+    oas.answer("put", "/api/admin/contests/{id}/privacy", status, &settings);
+    let (status, body) =
+        app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/privacy"), Body::None).await;
+    oas.answer("get", "/api/admin/contests/{id}/privacy", status, &body);
+    assert_eq!(body, settings);
     assert_eq!((settings["retention_days"].as_i64(), settings["erased_participants"].as_i64()), (Some(90), Some(2)));
     let (status, _) = app
         .call(
@@ -298,6 +317,7 @@ async fn after_erasure_nothing_shows_the_person_and_ranks_do_not_move() {
     let (status, body) = app.register(&c.registration).await;
     assert_eq!(status, 201, "re-entry allowed: {body}");
     assert_eq!(ranks(&app).await, before);
+    assert!(oas.errors.is_empty(), "answers differ from src/http/openapi.json:\n{}", oas.errors.join("\n"));
 }
 
 /// A contest of the fixture's shape whose only round closed `days_ago` days ago, with one

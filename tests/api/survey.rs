@@ -10,6 +10,7 @@ use crate::privacy::{owned_contest, person, play};
 #[actix_web::test]
 async fn one_anonymous_answer_per_submitted_attempt_and_the_organiser_report() {
     let app = spawn_app().await;
+    let mut oas = crate::openapi::Checker::new();
     let (admin, org, contest) = owned_contest(&app, "sv").await;
     let round = app.round();
     let a = person(&app, "Trần Thị Bích").await;
@@ -22,6 +23,7 @@ async fn one_anonymous_answer_per_submitted_attempt_and_the_organiser_report() {
     let open = snap["attempt_id"].as_str().expect("attempt").to_string();
     let rate = |attempt: &str, score: i64, comment: Option<&str>| json!({"round_id": round, "attempt_id": attempt, "score": score, "comment": comment});
     let (status, body) = app.as_participant("POST", "/api/me/survey", &a.token, Some(rate(&open, 5, None))).await;
+    oas.answer("post", "/api/me/survey", status, &body);
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("attempt_not_submitted")), "{body}");
     ws.request(json!({"type": "submit", "round_id": round, "attempt_id": open, "prediction": 1})).await;
 
@@ -31,6 +33,7 @@ async fn one_anonymous_answer_per_submitted_attempt_and_the_organiser_report() {
         [(rate(&open, 6, None), "score"), (rate(&open, 0, None), "score"), (rate(&open, 4, Some(&long)), "comment")]
     {
         let (status, body) = app.as_participant("POST", "/api/me/survey", &a.token, Some(bad)).await;
+        oas.answer("post", "/api/me/survey", status, &body);
         assert_eq!((status, body["error"]["field"].as_str()), (422, Some(field)), "{body}");
     }
     // Someone else's attempt does not exist for B; no credential, no survey.
@@ -44,12 +47,16 @@ async fn one_anonymous_answer_per_submitted_attempt_and_the_organiser_report() {
 
     // The answer, NFC-normalised; the same attempt cannot be rated twice.
     let status_url = format!("/api/me/survey?round_id={round}&attempt_id={open}");
-    assert_eq!(app.as_participant("GET", &status_url, &a.token, None).await.1["answered"], false);
+    let (status, body) = app.as_participant("GET", &status_url, &a.token, None).await;
+    oas.answer("get", "/api/me/survey", status, &body);
+    assert_eq!(body["answered"], false);
     let decomposed = "Câu hỏi rất hay, cảm ơn Ban tổ chức".to_string(); // NFD: combining marks
     let nfd: String = unicode_normalization::UnicodeNormalization::nfd(decomposed.as_str()).collect();
     let (status, body) = app.as_participant("POST", "/api/me/survey", &a.token, Some(rate(&open, 5, Some(&nfd)))).await;
+    oas.answer("post", "/api/me/survey", status, &body);
     assert_eq!(status, 201, "{body}");
     let (status, body) = app.as_participant("POST", "/api/me/survey", &a.token, Some(rate(&open, 1, None))).await;
+    oas.answer("post", "/api/me/survey", status, &body);
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("survey_already_answered")));
     assert_eq!(app.as_participant("GET", &status_url, &a.token, None).await.1["answered"], true);
 
@@ -85,6 +92,7 @@ async fn one_anonymous_answer_per_submitted_attempt_and_the_organiser_report() {
         .call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/survey?round_id={round}"), Body::None)
         .await;
     assert_eq!(status, 200, "{report}");
+    oas.answer("get", "/api/admin/contests/{id}/survey", status, &report);
     assert_eq!(report["count"], 3);
     let dist: Vec<i64> =
         report["distribution"].as_array().expect("d").iter().map(|d| d["count"].as_i64().expect("n")).collect();
@@ -116,4 +124,5 @@ async fn one_anonymous_answer_per_submitted_attempt_and_the_organiser_report() {
         .call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/survey?round_id=999999"), Body::None)
         .await;
     assert_eq!(status, 404);
+    assert!(oas.errors.is_empty(), "answers differ from src/http/openapi.json:\n{}", oas.errors.join("\n"));
 }
