@@ -16,7 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/scripts/lib/services.sh"
 N=${1:-1000000}
 DB=thiluat_bench_1m
-BIN="$ROOT/target/release/thiluat"
+BIN="${BENCH_BIN:-$ROOT/target/release/thiluat}"
 PORT=${BENCH_PORT:-18481}
 OUT=${OUTDIR:-/var/tmp/thiluat-bench-1m}
 mkdir -p "$OUT"

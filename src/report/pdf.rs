@@ -232,7 +232,7 @@ impl Writer {
         for id in 1..size {
             match self.offsets.get(&id) {
                 Some(off) => {
-                    let _ = write!(table, "{off:010} 00000 n \n");
+                    let _ = writeln!(table, "{off:010} 00000 n ");
                 }
                 None => table.push_str("0000000000 65535 f \n"),
             }

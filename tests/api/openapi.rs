@@ -484,6 +484,12 @@ pub struct Checker {
     seen: BTreeSet<(String, String)>,
 }
 
+impl Default for Checker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Checker {
     pub fn new() -> Self {
         Self { doc: document(), errors: Vec::new(), seen: BTreeSet::new() }
