@@ -118,6 +118,8 @@ static VI: &[(&str, &str)] = &[
     ("participant_erased", "Dữ liệu cá nhân của thí sinh này đã được xóa."),
     ("attempt_not_submitted", "Bài thi chưa được nộp nên chưa thể đánh giá."),
     ("survey_already_answered", "Bạn đã gửi đánh giá cho lượt thi này."),
+    ("overall_ranking_off", "Cuộc thi này không xếp hạng chung qua các đợt thi."),
+    ("unknown_prize", "Tên giải không có trong cơ cấu giải của cuộc thi."),
 ];
 
 static EN: &[(&str, &str)] = &[
@@ -196,6 +198,8 @@ static EN: &[(&str, &str)] = &[
     ("participant_erased", "This participant's personal data has been erased."),
     ("attempt_not_submitted", "This attempt has not been submitted yet, so it cannot be rated."),
     ("survey_already_answered", "You have already rated this attempt."),
+    ("overall_ranking_off", "This contest does not rank participants over its rounds."),
+    ("unknown_prize", "This prize name is not among the contest's prizes."),
 ];
 
 static VI_LABELS: &[(&str, &str)] = &[
@@ -207,6 +211,7 @@ static VI_LABELS: &[(&str, &str)] = &[
     ("commune_code", "Xã, phường, đặc khu"),
     ("unit_code", "Đơn vị dự thi"),
     ("consent", "Đồng ý xử lý dữ liệu cá nhân"),
+    ("occupation", "Nghề nghiệp"),
 ];
 
 static EN_LABELS: &[(&str, &str)] = &[
@@ -218,6 +223,7 @@ static EN_LABELS: &[(&str, &str)] = &[
     ("commune_code", "Commune"),
     ("unit_code", "Participating unit"),
     ("consent", "Consent to personal-data processing"),
+    ("occupation", "Occupation"),
 ];
 
 fn lookup(table: &'static [(&str, &'static str)], key: &str) -> Option<&'static str> {

@@ -4,13 +4,19 @@
 //! "may this account do X in organisation Y"; another organisation's objects are `not_found`.
 
 pub mod accounts;
+pub mod answers;
 pub mod audit;
+pub mod collective;
 pub mod contests;
 pub mod exports;
+pub mod extensions;
 pub mod privacy;
 pub mod questions;
+pub mod questions_stats;
 pub mod report;
+pub mod results;
 pub mod running;
+pub mod stats;
 pub mod survey;
 pub mod winners;
 
