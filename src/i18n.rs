@@ -118,6 +118,9 @@ static VI: &[(&str, &str)] = &[
     ("not_a_winner", "Thí sinh này hiện không có giải trong đợt thi đã chọn."),
     ("answer_locked", "Đợt thi này không cho phép sửa câu trả lời đã lưu."),
     ("winners_unverified", "Còn người đoạt giải chưa được xác minh, chưa thể công bố danh sách."),
+    ("participant_erased", "Dữ liệu cá nhân của thí sinh này đã được xóa."),
+    ("attempt_not_submitted", "Bài thi chưa được nộp nên chưa thể đánh giá."),
+    ("survey_already_answered", "Bạn đã gửi đánh giá cho lượt thi này."),
     ("overall_ranking_off", "Cuộc thi này không xếp hạng chung qua các đợt thi."),
     ("unknown_prize", "Tên giải không có trong cơ cấu giải của cuộc thi."),
 ];
@@ -198,6 +201,9 @@ static EN: &[(&str, &str)] = &[
     ("not_a_winner", "This participant holds no prize in that round."),
     ("answer_locked", "This round does not allow changing a saved answer."),
     ("winners_unverified", "Some winners are not verified yet; the list cannot be published."),
+    ("participant_erased", "This participant's personal data has been erased."),
+    ("attempt_not_submitted", "This attempt has not been submitted yet, so it cannot be rated."),
+    ("survey_already_answered", "You have already rated this attempt."),
     ("overall_ranking_off", "This contest does not rank participants over its rounds."),
     ("unknown_prize", "This prize name is not among the contest's prizes."),
 ];

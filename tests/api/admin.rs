@@ -528,6 +528,23 @@ async fn authorization_matrix() {
         ("POST", format!("/api/admin/cases/{case}/dismiss"), Body::Json(json!({"reason": "r"})), "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/finalize"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/close"), Body::None, "organiser"),
+        ("GET", format!("/api/admin/contests/{contest}/survey"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/privacy"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/report.pdf"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/report.xlsx?round_id={round}"), Body::None, "viewer"),
+        (
+            "PUT",
+            format!("/api/admin/contests/{contest}/privacy"),
+            Body::Json(json!({"retention_days": 400})),
+            "organiser",
+        ),
+        // Last: it erases the participant the rows above use.
+        (
+            "POST",
+            format!("/api/admin/participants/{participant}/erase"),
+            Body::Json(json!({"reason": "r"})),
+            "organiser",
+        ),
     ];
     let rank = |role: &str| ["viewer", "organiser", "admin"].iter().position(|r| *r == role).expect("role");
     let fingerprint = || async {
