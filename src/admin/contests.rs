@@ -363,12 +363,12 @@ fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
         if code.is_empty() || code.len() > 64 {
             errors.push(bank::BankError {
                 row,
-                column: Some("code"),
+                column: Some("code".into()),
                 message: "required (at most 64 characters)".into(),
             });
         }
         if name.is_empty() {
-            errors.push(bank::BankError { row, column: Some("name"), message: "required".into() });
+            errors.push(bank::BankError { row, column: Some("name".into()), message: "required".into() });
         }
         let headcount = match cell(4) {
             h if h.is_empty() => None,
@@ -377,7 +377,7 @@ fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
                 _ => {
                     errors.push(bank::BankError {
                         row,
-                        column: Some("headcount"),
+                        column: Some("headcount".into()),
                         message: format!("{h:?} is not a whole number"),
                     });
                     None
@@ -393,14 +393,14 @@ fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
         if codes[..i].contains(&u.code.as_str()) {
             errors.push(bank::BankError {
                 row: i + 2,
-                column: Some("code"),
+                column: Some("code".into()),
                 message: format!("code {:?} appears twice", u.code),
             });
         }
         if u.parent_code.as_deref().is_some_and(|p| !codes.contains(&p)) {
             errors.push(bank::BankError {
                 row: i + 2,
-                column: Some("parent_code"),
+                column: Some("parent_code".into()),
                 message: "no unit has this code".into(),
             });
         }

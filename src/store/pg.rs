@@ -122,6 +122,8 @@ pub struct QuestionRow {
     pub explanation: String,
     pub law: String,
     pub article: String,
+    /// Options of a translation follow the authored order of `options`.
+    pub translations: sqlx::types::Json<crate::contest::bank::Translations>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -132,7 +134,7 @@ pub struct OptionItem {
 
 pub async fn questions(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<QuestionRow>> {
     sqlx::query_as(
-        "SELECT id, topic, difficulty, text, options, correct, explanation, law, article \
+        "SELECT id, topic, difficulty, text, options, correct, explanation, law, article, translations \
          FROM questions WHERE id = ANY($1) ORDER BY id",
     )
     .bind(ids)
@@ -197,7 +199,7 @@ pub async fn insert_question(
     };
     sqlx::query_scalar(
         "INSERT INTO questions (contest_id, organisation_id, code, version, topic, difficulty, text, options, correct, \
-         explanation, law, article) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         explanation, law, article, translations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(contest)
     .bind(org)
@@ -211,6 +213,7 @@ pub async fn insert_question(
     .bind(&q.explanation)
     .bind(&q.law)
     .bind(&q.article)
+    .bind(sqlx::types::Json(&q.translations))
     .fetch_one(db)
     .await
 }
