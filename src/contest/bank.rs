@@ -39,6 +39,17 @@ pub fn is_translation_lang(code: &str) -> bool {
     (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) && code != "vi"
 }
 
+/// The translation language a participant asks for, from a BCP-47 tag (`en`, `en-US`,
+/// `hmn`): `Ok(None)` for Vietnamese (the questions themselves), `Err` for a malformed tag.
+pub fn requested_lang(tag: &str) -> Result<Option<String>, ()> {
+    let primary = tag.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    match primary.as_str() {
+        "vi" => Ok(None),
+        p if is_translation_lang(p) && tag.len() <= 35 && tag.is_ascii() => Ok(Some(primary)),
+        _ => Err(()),
+    }
+}
+
 /// One translation of a question: options in the order of the Vietnamese options.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Translation {
@@ -578,5 +589,9 @@ mod tests {
         assert!(errors[0].message.contains("question_en"), "{errors:?}");
         assert!(is_translation_lang("hmn") && is_translation_lang("km") && !is_translation_lang("EN"));
         assert!(!is_translation_lang("vi") && !is_translation_lang("e") && !is_translation_lang("engl"));
+        assert_eq!(requested_lang("en-US"), Ok(Some("en".into())));
+        assert_eq!(requested_lang("HMN"), Ok(Some("hmn".into())));
+        assert_eq!(requested_lang("vi-VN"), Ok(None));
+        assert!(requested_lang("").is_err() && requested_lang("english").is_err() && requested_lang("e1").is_err());
     }
 }

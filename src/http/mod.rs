@@ -7,6 +7,7 @@ pub mod health;
 pub mod markdown;
 pub mod openapi;
 pub mod register;
+pub mod review;
 
 use std::future::{ready, Ready};
 
@@ -165,6 +166,7 @@ route_table! {
     post "/api/contests/{slug}/login" => register::login,
     get "/api/contests/{slug}/winners" => admin::winners::public,
     get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
+    get "/api/rounds/{round}/attempts/{attempt}/review" => review::review,
     post "/api/admin/login" => admin::accounts::login,
     post "/api/admin/logout" => admin::accounts::logout,
     post "/api/admin/logout-all" => admin::accounts::logout_all,

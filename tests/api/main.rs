@@ -9,4 +9,5 @@ mod openapi;
 mod persistence;
 mod properties;
 mod registration;
+mod review;
 mod winners;
