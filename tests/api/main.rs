@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod attempts;
+mod bank;
 mod exports;
 mod helpers;
 mod limits;
