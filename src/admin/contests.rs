@@ -92,7 +92,34 @@ fn check_contest(b: &ContestBody, creating: bool) -> Vec<FieldError> {
     if b.eligibility.as_ref().is_some_and(|e| !e.is_object()) {
         errors.push(FieldError { field: "eligibility", code: "invalid_value" });
     }
+    if b.logo_url.as_deref().is_some_and(|l| !l.is_empty() && !logo_ok(l)) {
+        errors.push(FieldError { field: "logo_url", code: "invalid_logo" });
+    }
     errors
+}
+
+/// Largest logo a contest page carries inline (the phone downloads it with the page).
+const LOGO_MAX_BYTES: usize = 40 * 1024;
+
+/// A logo the phone page can show under its Content-Security-Policy (`img-src 'self' data:`):
+/// a path on this server, or a PNG, JPEG or WebP `data:` URL of at most 40 KiB whose bytes
+/// are what it says. No SVG: it can carry script. An empty string removes the logo.
+fn logo_ok(logo: &str) -> bool {
+    use base64::Engine;
+    if logo.starts_with('/') && !logo.starts_with("//") {
+        return logo.len() <= 512 && logo.chars().all(|c| c.is_ascii_graphic());
+    }
+    let Some((kind, data)) = logo.strip_prefix("data:image/").and_then(|r| r.split_once(";base64,")) else {
+        return false;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { return false };
+    let magic_ok = match kind {
+        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "jpeg" => bytes.starts_with(&[0xff, 0xd8, 0xff]),
+        "webp" => bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
+        _ => false,
+    };
+    magic_ok && bytes.len() <= LOGO_MAX_BYTES
 }
 
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -142,7 +169,7 @@ pub async fn create(
     .bind(password_hash)
     .bind(b.registration_opens_at)
     .bind(b.registration_closes_at)
-    .bind(&b.logo_url)
+    .bind(b.logo_url.as_deref().filter(|l| !l.is_empty()))
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -215,7 +242,7 @@ pub async fn update(
          eligibility = COALESCE($8, eligibility), consent_text = COALESCE($9, consent_text), \
          consent_version = COALESCE($10, consent_version), password_hash = COALESCE($11, password_hash), \
          registration_opens_at = COALESCE($12, registration_opens_at), \
-         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = COALESCE($14, logo_url), \
+         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = CASE WHEN $14::text IS NULL THEN logo_url ELSE NULLIF($14, '') END, \
          one_prize_per_person = COALESCE($15, one_prize_per_person) WHERE id = $1",
     )
     .bind(id)
@@ -313,7 +340,12 @@ pub async fn import_units(
             })
             .collect()
     } else {
-        parse_units(&body).map_err(|errors| ApiError {
+        let existing: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT code, parent_code FROM units WHERE contest_id = $1")
+                .bind(id)
+                .fetch_all(&state.pg)
+                .await?;
+        parse_units(&body, &existing.into_iter().collect()).map_err(|errors| ApiError {
             details: Some(json!({"rows": errors})),
             ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
         })?
@@ -340,10 +372,15 @@ pub async fn import_units(
     Ok(HttpResponse::Ok().json(json!({"imported": rows.len()})))
 }
 
-fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
+/// Units from a CSV/XLSX file. `existing` maps the contest's units already stored to their
+/// parents: a parent may be one of them, and the tree they make with the file has no cycle.
+fn parse_units(
+    bytes: &[u8],
+    existing: &std::collections::HashMap<String, Option<String>>,
+) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
     let rows = bank::upload_rows(bytes).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
-    let mut out = Vec::new();
+    let mut out: Vec<(usize, UnitRow)> = Vec::new();
     let header: Vec<String> =
         rows.first().map(|h| h.iter().map(|c| c.trim().to_lowercase()).collect()).unwrap_or_default();
     if header.first().map(String::as_str) != Some("code") || header.get(1).map(String::as_str) != Some("name") {
@@ -353,6 +390,7 @@ fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
             message: "the header must be: code, name, parent_code, kind, headcount".into(),
         }]);
     }
+    let err = |row: usize, column: &str, message: String| bank::BankError { row, column: Some(column.into()), message };
     for (i, r) in rows.iter().enumerate().skip(1) {
         let cell = |n: usize| r.get(n).map(|s| s.trim().to_string()).unwrap_or_default();
         if r.iter().all(|c| c.trim().is_empty()) {
@@ -361,53 +399,58 @@ fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
         let row = i + 1;
         let (code, name) = (cell(0), crate::domain::text::nfc(&cell(1)));
         if code.is_empty() || code.len() > 64 {
-            errors.push(bank::BankError {
-                row,
-                column: Some("code".into()),
-                message: "required (at most 64 characters)".into(),
-            });
+            errors.push(err(row, "code", "required (at most 64 characters)".into()));
         }
         if name.is_empty() {
-            errors.push(bank::BankError { row, column: Some("name".into()), message: "required".into() });
+            errors.push(err(row, "name", "required".into()));
         }
         let headcount = match cell(4) {
             h if h.is_empty() => None,
             h => match h.parse::<f64>() {
-                Ok(v) if v >= 0.0 && v.fract() == 0.0 => Some(v as i32),
+                Ok(v) if v >= 0.0 && v.fract() == 0.0 && v <= f64::from(i32::MAX) => Some(v as i32),
                 _ => {
-                    errors.push(bank::BankError {
-                        row,
-                        column: Some("headcount".into()),
-                        message: format!("{h:?} is not a whole number"),
-                    });
+                    errors.push(err(row, "headcount", format!("{h:?} is not a whole number")));
                     None
                 }
             },
         };
         let parent = Some(cell(2)).filter(|p| !p.is_empty());
         let kind = Some(cell(3)).filter(|k| !k.is_empty()).unwrap_or_else(|| "unit".into());
-        out.push(UnitRow { code, name, parent_code: parent, kind, headcount });
+        out.push((row, UnitRow { code, name, parent_code: parent, kind, headcount }));
     }
-    let codes: Vec<&str> = out.iter().map(|u| u.code.as_str()).collect();
-    for (i, u) in out.iter().enumerate() {
-        if codes[..i].contains(&u.code.as_str()) {
-            errors.push(bank::BankError {
-                row: i + 2,
-                column: Some("code".into()),
-                message: format!("code {:?} appears twice", u.code),
-            });
+    // The tree after this import: stored units, overridden by the file's.
+    let mut parents: std::collections::HashMap<&str, Option<&str>> =
+        existing.iter().map(|(c, p)| (c.as_str(), p.as_deref())).collect();
+    let mut first_row: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (row, u) in &out {
+        if let Some(first) = first_row.insert(u.code.as_str(), *row) {
+            errors.push(err(*row, "code", format!("code {:?} appears twice (first in row {first})", u.code)));
         }
-        if u.parent_code.as_deref().is_some_and(|p| !codes.contains(&p)) {
-            errors.push(bank::BankError {
-                row: i + 2,
-                column: Some("parent_code".into()),
-                message: "no unit has this code".into(),
-            });
+        parents.insert(u.code.as_str(), u.parent_code.as_deref());
+    }
+    for (row, u) in &out {
+        let Some(parent) = u.parent_code.as_deref() else { continue };
+        if !parents.contains_key(parent) {
+            errors.push(err(*row, "parent_code", format!("no unit has the code {parent:?}")));
+            continue;
+        }
+        // Walk up: reaching this unit again is a cycle (a unit cannot contain itself).
+        let mut at = Some(parent);
+        for _ in 0..=parents.len() {
+            match at {
+                Some(c) if c == u.code => {
+                    errors.push(err(*row, "parent_code", "the units' parents make a cycle".into()));
+                    break;
+                }
+                Some(c) => at = parents.get(c).copied().flatten(),
+                None => break,
+            }
         }
     }
     if errors.is_empty() {
-        Ok(out)
+        Ok(out.into_iter().map(|(_, u)| u).collect())
     } else {
+        errors.sort_by_key(|e| e.row);
         Err(errors)
     }
 }
@@ -652,6 +695,8 @@ pub async fn update_round(
         && b.ranking.is_none()
         && b.answers_changeable.is_none()
         && b.reveal.is_none();
+    let text_fields: Vec<&str> =
+        [("title", b.title.is_some()), ("prizes", b.prizes.is_some())].into_iter().filter(|f| f.1).map(|f| f.0).collect();
     // Prizes do not touch how anyone answers: they may change while the round runs.
     if started && !only_text {
         return Err(who.error(StatusCode::CONFLICT, "round_started"));
@@ -661,7 +706,8 @@ pub async fn update_round(
     let mut tx = state.pg.begin().await?;
     save_round(&mut tx, Some(round), contest, &settings).await?;
     let action = if started { "round.update_text" } else { "round.update" };
-    who.audit(&mut *tx, Some(org), action, ("round", Some(round.to_string())), json!({})).await?;
+    let details = if started { json!({"fields": text_fields}) } else { json!({}) };
+    who.audit(&mut *tx, Some(org), action, ("round", Some(round.to_string())), details).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }

@@ -7,6 +7,7 @@ mod exports;
 mod helpers;
 mod limits;
 mod openapi;
+mod organisers;
 mod persistence;
 mod properties;
 mod registration;
