@@ -695,8 +695,11 @@ pub async fn update_round(
         && b.ranking.is_none()
         && b.answers_changeable.is_none()
         && b.reveal.is_none();
-    let text_fields: Vec<&str> =
-        [("title", b.title.is_some()), ("prizes", b.prizes.is_some())].into_iter().filter(|f| f.1).map(|f| f.0).collect();
+    let text_fields: Vec<&str> = [("title", b.title.is_some()), ("prizes", b.prizes.is_some())]
+        .into_iter()
+        .filter(|f| f.1)
+        .map(|f| f.0)
+        .collect();
     // Prizes do not touch how anyone answers: they may change while the round runs.
     if started && !only_text {
         return Err(who.error(StatusCode::CONFLICT, "round_started"));

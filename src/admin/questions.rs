@@ -25,7 +25,8 @@ type Row = (
     sqlx::types::Json<Translations>,
 );
 
-const COLUMNS: &str = "id, code, version, topic, difficulty, text, options, correct, explanation, law, article, translations";
+const COLUMNS: &str =
+    "id, code, version, topic, difficulty, text, options, correct, explanation, law, article, translations";
 
 fn to_bank(r: &Row) -> BankQuestion {
     BankQuestion {
@@ -168,7 +169,8 @@ pub async fn edit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row: Option<(Option<i64>, String, i32, bool, sqlx::types::Json<Translations>)> =
+    type Current = (Option<i64>, String, i32, bool, sqlx::types::Json<Translations>);
+    let row: Option<Current> =
         sqlx::query_as("SELECT organisation_id, code, version, latest, translations FROM questions WHERE id = $1")
             .bind(id)
             .fetch_optional(&state.pg)

@@ -39,14 +39,19 @@ pub fn is_translation_lang(code: &str) -> bool {
     (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) && code != "vi"
 }
 
+/// A language tag that is not a BCP-47 tag with a 2–3 letter primary subtag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a language tag")]
+pub struct BadLang;
+
 /// The translation language a participant asks for, from a BCP-47 tag (`en`, `en-US`,
 /// `hmn`): `Ok(None)` for Vietnamese (the questions themselves), `Err` for a malformed tag.
-pub fn requested_lang(tag: &str) -> Result<Option<String>, ()> {
+pub fn requested_lang(tag: &str) -> Result<Option<String>, BadLang> {
     let primary = tag.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
     match primary.as_str() {
         "vi" => Ok(None),
         p if is_translation_lang(p) && tag.len() <= 35 && tag.is_ascii() => Ok(Some(primary)),
-        _ => Err(()),
+        _ => Err(BadLang),
     }
 }
 
@@ -218,7 +223,11 @@ fn parse_translations(
     }
     let problems = check_translations(&out, option_count);
     let ok = problems.is_empty();
-    errors.extend(problems.into_iter().map(|(column, message)| BankError { row: row_no, column: Some(column), message }));
+    errors.extend(problems.into_iter().map(|(column, message)| BankError {
+        row: row_no,
+        column: Some(column),
+        message,
+    }));
     ok.then_some(out)
 }
 
@@ -303,8 +312,7 @@ fn parse_rows(rows: Vec<Vec<String>>) -> Result<Vec<BankQuestion>, Vec<BankError
             message: format!("the header must be: {}", COLUMNS.join(", ")),
         }]);
     }
-    let langs =
-        translation_columns(&header).map_err(|message| vec![BankError { row: 1, column: None, message }])?;
+    let langs = translation_columns(&header).map_err(|message| vec![BankError { row: 1, column: None, message }])?;
     let mut out: Vec<BankQuestion> = Vec::new();
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, row) in rows.enumerate() {
@@ -539,7 +547,8 @@ mod tests {
         assert_eq!(qs[0].text, "Hiến pháp?");
     }
 
-    const EN_COLUMNS: &str = ",question_en,option_a_en,option_b_en,option_c_en,option_d_en,option_e_en,option_f_en,explanation_en";
+    const EN_COLUMNS: &str =
+        ",question_en,option_a_en,option_b_en,option_c_en,option_d_en,option_e_en,option_f_en,explanation_en";
 
     #[test]
     fn translations_come_from_suffixed_columns_and_survive_export() {
@@ -551,7 +560,10 @@ mod tests {
         );
         let qs = parse_csv(csv.as_bytes()).expect("valid");
         let en = &qs[0].translations["en"];
-        assert_eq!((en.text.as_str(), en.options.clone()), ("Voting age?", vec!["16".into(), "18".into(), "21".into()]));
+        assert_eq!(
+            (en.text.as_str(), en.options.clone()),
+            ("Voting age?", vec!["16".into(), "18".into(), "21".into()])
+        );
         assert_eq!(en.explanation, "Article 27.");
         assert_eq!(qs[0].translations.len(), 1, "no hmn cells: no hmn translation");
         assert_eq!(qs[1].translations.keys().collect::<Vec<_>>(), vec!["hmn"]);
@@ -585,7 +597,8 @@ mod tests {
             let errors = parse_csv(format!("{header}A,t,easy,Q?,x,y,,,,,A,,,\n").as_bytes()).expect_err(extra);
             assert_eq!((errors.len(), errors[0].row), (1, 1), "{extra}: {errors:?}");
         }
-        let errors = parse_csv(format!("{}{}\n", HEADER.trim_end(), ",option_a_en").as_bytes()).expect_err("no question");
+        let errors =
+            parse_csv(format!("{}{}\n", HEADER.trim_end(), ",option_a_en").as_bytes()).expect_err("no question");
         assert!(errors[0].message.contains("question_en"), "{errors:?}");
         assert!(is_translation_lang("hmn") && is_translation_lang("km") && !is_translation_lang("EN"));
         assert!(!is_translation_lang("vi") && !is_translation_lang("e") && !is_translation_lang("engl"));

@@ -27,7 +27,8 @@ pub struct ApiError {
     /// Extra machine-readable detail (e.g. the rows of a rejected import).
     pub details: Option<serde_json::Value>,
     /// For `not_revealed`: when the answers will be revealed (epoch ms), when known.
-    pub reveal_at: Option<i64>,
+    /// (NonZero keeps the error small enough to return by value.)
+    pub reveal_at: Option<std::num::NonZeroI64>,
 }
 
 impl ApiError {
@@ -76,7 +77,7 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<&'a serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reveal_at: Option<i64>,
+    reveal_at: Option<std::num::NonZeroI64>,
 }
 
 impl ResponseError for ApiError {

@@ -64,7 +64,8 @@ async fn attempt_facts(state: &AppState, round: i64, attempt: &str) -> Result<Op
         }));
     }
     let id = uuid::Uuid::parse_str(attempt).map_err(|e| internal(&e))?;
-    let row: Option<(i64, Vec<i64>, Option<i64>, Option<i32>)> = sqlx::query_as(
+    type AttemptRow = (i64, Vec<i64>, Option<i64>, Option<i32>);
+    let row: Option<AttemptRow> = sqlx::query_as(
         "SELECT participant_id, question_ids, submitted_at_ms, correct FROM attempts WHERE id = $1 AND round_id = $2",
     )
     .bind(id)
@@ -73,7 +74,10 @@ async fn attempt_facts(state: &AppState, round: i64, attempt: &str) -> Result<Op
     .await?;
     let Some((participant_id, question_ids, submitted_at, correct)) = row else { return Ok(None) };
     let answers: Vec<(i64, Vec<i64>)> =
-        sqlx::query_as("SELECT question_id, options FROM answers WHERE attempt_id = $1").bind(id).fetch_all(&state.pg).await?;
+        sqlx::query_as("SELECT question_id, options FROM answers WHERE attempt_id = $1")
+            .bind(id)
+            .fetch_all(&state.pg)
+            .await?;
     Ok(Some(AttemptFacts {
         participant_id,
         question_ids,
@@ -107,14 +111,13 @@ pub async fn review(
     .bind(round)
     .fetch_optional(&state.pg)
     .await?;
-    let (_, reveal, closes_ms, grace_ms) =
-        row.filter(|r| r.0 == cred.contest_id).ok_or_else(not_found)?;
+    let (_, reveal, closes_ms, grace_ms) = row.filter(|r| r.0 == cred.contest_id).ok_or_else(not_found)?;
     let facts = attempt_facts(&state, round, &attempt)
         .await?
         .filter(|f| f.participant_id == cred.participant_id)
         .ok_or_else(not_found)?;
     let not_revealed = |at: Option<i64>| ApiError {
-        reveal_at: at,
+        reveal_at: at.and_then(std::num::NonZeroI64::new),
         ..ApiError::new(lang, StatusCode::FORBIDDEN, "not_revealed")
     };
     if reveal == "never" {

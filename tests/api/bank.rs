@@ -132,7 +132,11 @@ async fn translations_import_export_and_edit_with_versions() {
         .expect("kept");
     assert_eq!(kept, stored, "an edit without translations keeps them");
     // Dropping an option while keeping translations of four options is refused.
-    let (status, _) = edit(v3["id"].as_i64().expect("id"), json!({"topic": "t", "difficulty": "easy", "text": "Q?", "options": ["a", "b", "c"], "correct": [0]})).await;
+    let (status, _) = edit(
+        v3["id"].as_i64().expect("id"),
+        json!({"topic": "t", "difficulty": "easy", "text": "Q?", "options": ["a", "b", "c"], "correct": [0]}),
+    )
+    .await;
     assert_eq!(status, 422);
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE organisation_id = $1")
         .bind(org)

@@ -598,7 +598,8 @@ async fn real_answers_match_the_documented_schemas() {
     let (s, b, _) = app.get_as(Some(&token), &format!("/api/rounds/1/attempts/{}/review", uuid::Uuid::new_v4())).await;
     c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
     let open = ws.start(app.round()).await;
-    let open_review = format!("/api/rounds/{}/attempts/{}/review", app.round(), open["attempt_id"].as_str().expect("id"));
+    let open_review =
+        format!("/api/rounds/{}/attempts/{}/review", app.round(), open["attempt_id"].as_str().expect("id"));
     let (s, b, _) = app.get_as(Some(&token), &open_review).await;
     c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
     c.message(&open);

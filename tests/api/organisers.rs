@@ -38,22 +38,40 @@ async fn the_organising_bodys_logo_is_checked_and_shown_on_the_public_page() {
     let patch = |logo: String| {
         let (app, admin) = (&app, &admin);
         async move {
-            app.call(Some(admin), "PATCH", &format!("/api/admin/contests/{contest}"), Body::Json(json!({"logo_url": logo})))
-                .await
+            app.call(
+                Some(admin),
+                "PATCH",
+                &format!("/api/admin/contests/{contest}"),
+                Body::Json(json!({"logo_url": logo})),
+            )
+            .await
         }
     };
     let svg = "data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+".to_string();
     let lying = "data:image/png;base64,/9j/4AAQSkZJRg==".to_string(); // JPEG bytes called PNG
-    for bad in [svg, lying, "https://elsewhere.example/logo.png".into(), "//evil.example/x.png".into(), png_data_url(41 * 1024)] {
+    for bad in [
+        svg,
+        lying,
+        "https://elsewhere.example/logo.png".into(),
+        "//evil.example/x.png".into(),
+        png_data_url(41 * 1024),
+    ] {
         let (status, res) = patch(bad.clone()).await;
-        assert_eq!((status, res["error"]["fields"][0]["code"].as_str()), (422, Some("invalid_logo")), "{bad:.60}: {res}");
+        assert_eq!(
+            (status, res["error"]["fields"][0]["code"].as_str()),
+            (422, Some("invalid_logo")),
+            "{bad:.60}: {res}"
+        );
     }
     let (_, public) = app.get_json(&format!("/api/contests/{SLUG}")).await;
     assert_eq!(public["logo_url"], Value::Null, "refused logos change nothing");
     let logo = png_data_url(2000);
     assert_eq!(patch(logo.clone()).await.0, 200, "a published contest may change its branding");
     let (_, public) = app.get_json(&format!("/api/contests/{SLUG}")).await;
-    assert_eq!((public["logo_url"].as_str(), public["organiser"].as_str()), (Some(logo.as_str()), Some("Sở Tư pháp tỉnh Lào Cai")));
+    assert_eq!(
+        (public["logo_url"].as_str(), public["organiser"].as_str()),
+        (Some(logo.as_str()), Some("Sở Tư pháp tỉnh Lào Cai"))
+    );
     assert_eq!(patch("/logo-so-tu-phap.png".into()).await.0, 200, "a path on this server");
     assert_eq!(patch(String::new()).await.0, 200);
     let (_, public) = app.get_json(&format!("/api/contests/{SLUG}")).await;
@@ -86,7 +104,12 @@ async fn a_units_tree_imports_from_xlsx_and_a_bad_tree_imports_nothing() {
     let (org, email) = app.org_with_admin("donvi").await;
     let admin = app.login(&email, PASSWORD).await.expect("login");
     let (_, c) = app
-        .call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/contests"), Body::Json(json!({"slug": "don-vi", "title": "T", "organiser": "Sở"})))
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/contests"),
+            Body::Json(json!({"slug": "don-vi", "title": "T", "organiser": "Sở"})),
+        )
         .await;
     let contest = c["id"].as_i64().expect("contest");
     let path = format!("/api/admin/contests/{contest}/units");
@@ -101,8 +124,12 @@ async fn a_units_tree_imports_from_xlsx_and_a_bad_tree_imports_nothing() {
     let (status, res) = app.call(Some(&admin), "POST", &path, Body::Bytes(good)).await;
     assert_eq!((status, res["imported"].as_i64()), (200, Some(4)), "{res}");
     let (_, listed) = app.call(Some(&admin), "GET", &path, Body::None).await;
-    let stp = listed["items"].as_array().expect("items").iter().find(|u| u["code"] == "STP-PB").expect("STP-PB").clone();
-    assert_eq!((stp["parent_code"].as_str(), stp["kind"].as_str(), stp["headcount"].as_i64()), (Some("STP"), Some("department"), Some(14)));
+    let stp =
+        listed["items"].as_array().expect("items").iter().find(|u| u["code"] == "STP-PB").expect("STP-PB").clone();
+    assert_eq!(
+        (stp["parent_code"].as_str(), stp["kind"].as_str(), stp["headcount"].as_i64()),
+        (Some("STP"), Some("department"), Some(14))
+    );
 
     // A second file may hang units under stored ones; one that makes a cycle through them,
     // names a missing parent, repeats a code, lacks a name or has a bad headcount is refused
@@ -130,7 +157,9 @@ async fn a_units_tree_imports_from_xlsx_and_a_bad_tree_imports_nothing() {
         .iter()
         .map(|r| (r["row"].as_i64().expect("row"), r["column"].as_str().unwrap_or_default().to_string()))
         .collect();
-    for expected in [(2, "parent_code"), (4, "parent_code"), (5, "name"), (5, "headcount"), (6, "code"), (6, "headcount")] {
+    for expected in
+        [(2, "parent_code"), (4, "parent_code"), (5, "name"), (5, "headcount"), (6, "code"), (6, "headcount")]
+    {
         assert!(found.contains(&(expected.0, expected.1.to_string())), "{expected:?} in {found:?}");
     }
     let after: Vec<Value> = sqlx::query_scalar("SELECT to_jsonb(u) FROM units u WHERE contest_id = $1 ORDER BY code")
@@ -141,8 +170,7 @@ async fn a_units_tree_imports_from_xlsx_and_a_bad_tree_imports_nothing() {
     assert_eq!(after, before, "a refused file changes nothing");
 
     // The 2025 communes of a province are a ready list; an unknown province is refused.
-    let (status, res) =
-        app.call(Some(&admin), "POST", &format!("{path}?communes_of_province=99"), Body::None).await;
+    let (status, res) = app.call(Some(&admin), "POST", &format!("{path}?communes_of_province=99"), Body::None).await;
     assert_eq!((status, res["error"]["fields"][0]["code"].as_str()), (422, Some("unknown_province")));
     let (status, res) = app.call(Some(&admin), "POST", &format!("{path}?communes_of_province=15"), Body::None).await;
     assert_eq!((status, res["imported"].as_i64()), (200, Some(99)), "{res}");
@@ -159,11 +187,12 @@ async fn live_counters_by_commune_and_unit_and_finalisation_runs_again_identical
     let app = spawn_app().await;
     let (org, admin, contest) = owned_fixture(&app, "live").await;
     let round = app.round();
-    let other: String = sqlx::query_scalar("SELECT code FROM units WHERE contest_id = $1 AND code <> '02647' ORDER BY code LIMIT 1")
-        .bind(contest)
-        .fetch_one(&app.pg)
-        .await
-        .expect("another commune");
+    let other: String =
+        sqlx::query_scalar("SELECT code FROM units WHERE contest_id = $1 AND code <> '02647' ORDER BY code LIMIT 1")
+            .bind(contest)
+            .fetch_one(&app.pg)
+            .await
+            .expect("another commune");
     let mut tokens = Vec::new();
     for commune in ["02647", "02647", other.as_str()] {
         let mut body = valid_registration();
@@ -196,7 +225,12 @@ async fn live_counters_by_commune_and_unit_and_finalisation_runs_again_identical
     );
     assert!((live["answers_per_second"].as_f64().expect("rate") - 3.0 / 60.0).abs() < 1e-9, "{live}");
     let group = |k: &str, code: &str| {
-        live[k].as_array().expect(k).iter().find(|g| g["code"] == code).map(|g| (g["participants"].as_i64(), g["attempts"].as_i64()))
+        live[k]
+            .as_array()
+            .expect(k)
+            .iter()
+            .find(|g| g["code"] == code)
+            .map(|g| (g["participants"].as_i64(), g["attempts"].as_i64()))
     };
     assert_eq!(group("by_commune", "02647"), Some((Some(2), Some(1))), "{live}");
     assert_eq!(group("by_commune", &other), Some((Some(1), Some(1))), "{live}");
@@ -207,16 +241,24 @@ async fn live_counters_by_commune_and_unit_and_finalisation_runs_again_identical
     assert_eq!(status, 200);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let results = || async {
-        sqlx::query_scalar::<_, Value>("SELECT to_jsonb(r) FROM results r WHERE round_id = $1 ORDER BY rank, participant_id")
-            .bind(round)
-            .fetch_all(&app.pg)
-            .await
-            .expect("results")
+        sqlx::query_scalar::<_, Value>(
+            "SELECT to_jsonb(r) FROM results r WHERE round_id = $1 ORDER BY rank, participant_id",
+        )
+        .bind(round)
+        .fetch_all(&app.pg)
+        .await
+        .expect("results")
     };
-    let (status, first) = app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{round}/finalize"), Body::None).await;
-    assert_eq!((status, first["ranked"].as_i64(), first["auto_submitted"].as_i64()), (200, Some(2), Some(1)), "{first}");
+    let (status, first) =
+        app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{round}/finalize"), Body::None).await;
+    assert_eq!(
+        (status, first["ranked"].as_i64(), first["auto_submitted"].as_i64()),
+        (200, Some(2), Some(1)),
+        "{first}"
+    );
     let once = results().await;
-    let (status, second) = app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{round}/finalize"), Body::None).await;
+    let (status, second) =
+        app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{round}/finalize"), Body::None).await;
     assert_eq!((status, second["ranked"].as_i64()), (200, Some(2)), "{second}");
     assert_eq!(results().await, once, "a re-run gives identical results");
     let runs = audit_actions(&app, org).await.iter().filter(|a| *a == "round.finalize").count();
@@ -242,7 +284,12 @@ async fn admins_reset_passwords_and_sessions_use_safe_rotated_cookies() {
     let (org, email) = app.org_with_admin("reset").await;
     let admin = app.login(&email, PASSWORD).await.expect("login");
     let (_, added) = app
-        .call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/members"), Body::Json(json!({"email": "m@reset.example", "display_name": "M", "role": "organiser"})))
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/members"),
+            Body::Json(json!({"email": "m@reset.example", "display_name": "M", "role": "organiser"})),
+        )
         .await;
     let account = added["account_id"].as_i64().or_else(|| added["id"].as_i64());
     let first = added["temporary_password"].as_str().expect("temp").to_string();
@@ -281,7 +328,11 @@ async fn admins_reset_passwords_and_sessions_use_safe_rotated_cookies() {
     let mut statuses = vec![401];
     for i in 0..100 {
         let (status, _) = app
-            .post_json("/api/admin/login", &json!({"email": format!("nobody{i}@reset.example"), "password": "a wrong password"}), "en")
+            .post_json(
+                "/api/admin/login",
+                &json!({"email": format!("nobody{i}@reset.example"), "password": "a wrong password"}),
+                "en",
+            )
             .await;
         statuses.push(status);
     }

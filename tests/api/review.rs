@@ -103,7 +103,10 @@ async fn the_review_opens_by_the_reveal_rule_and_matches_the_bank() {
     assert_eq!(app.get_as(Some(&p.token), &unknown).await.0, 404);
     assert_eq!(app.get_as(Some(&p.token), &format!("/api/rounds/{round}/attempts/x/review")).await.0, 404);
     let other_round = app.round_ids[1];
-    assert_eq!(app.get_as(Some(&p.token), &format!("/api/rounds/{other_round}/attempts/{attempt}/review")).await.0, 404);
+    assert_eq!(
+        app.get_as(Some(&p.token), &format!("/api/rounds/{other_round}/attempts/{attempt}/review")).await.0,
+        404
+    );
     assert_eq!(app.get_as(None, &path).await.0, 401);
 
     // after_submit and submitted: the review, checked against the bank.
@@ -151,7 +154,8 @@ async fn check_review(app: &TestApp, review: &Value, snap: &Value, result: &Valu
                 .expect("question");
         assert_eq!((q["explanation"].as_str(), q["law"].as_str()), (Some(explanation.as_str()), Some(law.as_str())));
         assert_eq!(q["article"].as_str(), Some(article.as_str()));
-        let ids = |v: &Value| v.as_array().expect("ids").iter().map(|x| x.as_i64().expect("id")).collect::<BTreeSet<_>>();
+        let ids =
+            |v: &Value| v.as_array().expect("ids").iter().map(|x| x.as_i64().expect("id")).collect::<BTreeSet<_>>();
         let key: BTreeSet<i64> = correct_options(&app.pg, qid).await.into_iter().collect();
         assert_eq!(ids(&q["correct_options"]), key, "the bank's key");
         let first = s["options"][0]["id"].as_i64().expect("first option");
@@ -196,8 +200,11 @@ async fn a_participant_plays_and_reviews_in_their_language() {
     }
     let bad = ws.request(json!({"type": "resume", "round_id": round, "attempt_id": attempt, "lang": "english!"})).await;
     assert_eq!((bad["type"].as_str(), bad["code"].as_str()), (Some("error"), Some("malformed")), "{bad}");
-    let started =
-        ws.request(json!({"type": "start", "round_id": round, "request_id": uuid::Uuid::new_v4().to_string(), "lang": "en"})).await;
+    let started = ws
+        .request(
+            json!({"type": "start", "round_id": round, "request_id": uuid::Uuid::new_v4().to_string(), "lang": "en"}),
+        )
+        .await;
     assert!(started["questions"][0]["text"].as_str().is_some_and(|t| t.starts_with("EN ")), "{started}");
 
     for (seq, (qid, _)) in questions(&en).iter().enumerate() {
