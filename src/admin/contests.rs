@@ -803,10 +803,12 @@ pub async fn publish(
             difficulty: Difficulty::parse(d).unwrap_or(Difficulty::Medium),
         })
         .collect();
-    type RoundCheck = (i64, String, sqlx::types::Json<Vec<DrawGroup>>, bool, bool);
+    type RoundCheck = (i64, String, sqlx::types::Json<Vec<DrawGroup>>, bool, bool, bool);
     let rounds: Vec<RoundCheck> = sqlx::query_as(
         "SELECT r.id, r.title, r.draw_rule, r.closes_at > r.opens_at, \
-         EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id) FROM rounds r WHERE r.contest_id = $1 ORDER BY position",
+         EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id), \
+         r.closes_at > COALESCE(c.registration_opens_at, '-infinity') \
+         FROM rounds r JOIN contests c ON c.id = r.contest_id WHERE r.contest_id = $1 ORDER BY position",
     )
     .bind(contest)
     .fetch_all(&state.pg)
@@ -814,9 +816,12 @@ pub async fn publish(
     if rounds.is_empty() {
         problems.push("the contest has no round".into());
     }
-    for (_, title, rule, window_ok, _) in &rounds {
+    for (_, title, rule, window_ok, _, after_registration_opens) in &rounds {
         if !window_ok {
             problems.push(format!("round {title:?}: it closes before it opens"));
+        }
+        if !after_registration_opens {
+            problems.push(format!("round {title:?}: it closes before registration opens, so nobody could take it"));
         }
         if let Err(e) = draw::check(&drawables, &rule.0) {
             problems.push(format!("round {title:?}: {e}"));
@@ -830,7 +835,7 @@ pub async fn publish(
     }
     let ids: Vec<i64> = bank.iter().map(|b| b.0).collect();
     let mut tx = state.pg.begin().await?;
-    for (round, _, _, _, has_attempts) in &rounds {
+    for (round, _, _, _, has_attempts, _) in &rounds {
         if !has_attempts {
             sqlx::query("UPDATE rounds SET question_ids = $2 WHERE id = $1")
                 .bind(round)

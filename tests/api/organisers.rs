@@ -265,6 +265,62 @@ async fn live_counters_by_commune_and_unit_and_finalisation_runs_again_identical
     assert_eq!(runs, 2);
     let (_, verify) = app.call(Some(&admin), "GET", &format!("/api/admin/rounds/{round}/verify"), Body::None).await;
     assert_eq!(verify["agree"], true, "{verify}");
+    // The audit log exports as CSV with every action, from where, by whom.
+    let mut res = app
+        .http
+        .get(app.url(&format!("/api/admin/orgs/{org}/audit.csv")))
+        .insert_header(("cookie", format!("thiluat_session={}", admin.cookie)))
+        .send()
+        .await
+        .expect("audit.csv");
+    assert_eq!(res.status().as_u16(), 200);
+    let csv = String::from_utf8(res.body().limit(8 << 20).await.expect("csv").to_vec()).expect("UTF-8");
+    let finalize_lines = csv.lines().filter(|l| l.contains("round.finalize")).collect::<Vec<_>>();
+    assert_eq!(finalize_lines.len(), 2, "{csv}");
+    assert!(finalize_lines.iter().all(|l| l.contains("127.0.0.1") && l.contains(&round.to_string())), "{csv}");
+}
+
+#[actix_web::test]
+async fn publishing_lists_a_round_that_closes_before_registration_opens() {
+    let app = spawn_app().await;
+    let (org, email) = app.org_with_admin("cuaso").await;
+    let admin = app.login(&email, PASSWORD).await.expect("login");
+    let at = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+    let (_, c) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/contests"),
+            Body::Json(json!({
+                "slug": "cua-so", "title": "T", "organiser": "Sở", "rules_md": "Thể lệ", "consent_text": "Đồng ý",
+                "registration_opens_at": at(48), "registration_closes_at": at(96)
+            })),
+        )
+        .await;
+    let contest = c["id"].as_i64().expect("contest");
+    let (status, r) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/contests/{contest}/rounds"),
+            Body::Json(json!({
+                "title": "Sớm", "opens_at": at(1), "closes_at": at(24), "time_limit_minutes": 10,
+                "questions_per_attempt": 1, "draw": [{"count": 1}], "ranking": ["correct_desc"]
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    let (status, blocked) =
+        app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/publish"), Body::None).await;
+    assert_eq!((status, blocked["error"]["code"].as_str()), (422, Some("publish_blocked")), "{blocked}");
+    let problems: Vec<&str> = blocked["error"]["details"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(problems.iter().any(|p| p.contains("\"Sớm\"") && p.contains("before registration opens")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("no units")), "every problem at once: {problems:?}");
 }
 
 /// The raw Set-Cookie of a login.
@@ -389,11 +445,45 @@ impl Drop for ServerProcess {
     }
 }
 
+/// `thiluat admin create` as a real process: the first admin of a new organisation.
+fn admin_create(shared: &Shared, email: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_thiluat"))
+        .args(["admin", "create", "--org-slug", "so-tu-phap-cli", "--org-name", "Sở Tư pháp", "--email", email])
+        .args(["--name", "Quản trị viên"])
+        .env("DATABASE_URL", &shared.db_url)
+        .env("REDIS_URL", redis_url())
+        .env("THILUAT_SECRET", &shared.secret)
+        .env_remove("THILUAT_ADMIN_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("thiluat admin create starts");
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password sent");
+    child.wait_with_output().expect("admin create ends")
+}
+
 #[actix_web::test]
-async fn a_session_works_on_a_second_server_process() {
+async fn the_first_admin_from_the_command_line_and_a_second_server_process_share_sessions_and_throttling() {
     let app = spawn_app().await;
-    let (_, email) = app.org_with_admin("node").await;
-    let session = app.login(&email, PASSWORD).await.expect("login");
+    let email = "first@cli.example";
+    let out = admin_create(&app.shared, email, PASSWORD);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.pg)
+        .await
+        .expect("account");
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    let role: String = sqlx::query_scalar(
+        "SELECT m.role FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE o.slug = 'so-tu-phap-cli'",
+    )
+    .fetch_one(&app.pg)
+    .await
+    .expect("membership");
+    assert_eq!(role, "admin");
+    let session = app.login(email, PASSWORD).await.expect("the first admin logs in");
     let other = ServerProcess::start(&app.shared).await;
     let me = |url: String| {
         let cookie = format!("thiluat_session={}", session.cookie);
@@ -403,7 +493,7 @@ async fn a_session_works_on_a_second_server_process() {
         }
     };
     let (status, body) = me(other.url("/api/admin/me")).await;
-    assert_eq!((status, body["email"].as_str()), (200, Some(email.as_str())), "{body}");
+    assert_eq!((status, body["email"].as_str()), (200, Some(email)), "{body}");
     // Logging out everywhere on the other process ends the session here too.
     let res = awc::Client::default()
         .post(other.url("/api/admin/logout-all"))
@@ -414,4 +504,15 @@ async fn a_session_works_on_a_second_server_process() {
         .expect("sent");
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(app.call(Some(&session), "GET", "/api/admin/me", Body::None).await.0, 401);
+
+    // Ten wrong passwords on this node throttle the account on the other process too.
+    for _ in 0..10 {
+        assert_eq!(app.login(email, "not the password").await.err().map(|e| e.0), Some(401));
+    }
+    let res = awc::Client::default()
+        .post(other.url("/api/admin/login"))
+        .send_json(&json!({"email": email, "password": PASSWORD}))
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 429, "throttling is shared through Redis");
 }
