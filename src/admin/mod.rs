@@ -9,6 +9,7 @@ pub mod contests;
 pub mod exports;
 pub mod questions;
 pub mod running;
+pub mod units;
 pub mod winners;
 
 use std::future::Future;
