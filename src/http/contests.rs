@@ -33,6 +33,11 @@ pub async fn contest(
         "registration_closes_at_ms": contest.registration_closes_at.map(|t| t.timestamp_millis()),
         "eligibility": contest.eligibility,
         "cccd_required": contest.cccd_required,
+        "occupation_required": contest.occupation_required,
+        "occupations": crate::domain::occupation::Occupation::ALL
+            .iter()
+            .map(|o| json!({"code": o.as_str(), "label": o.label()}))
+            .collect::<Vec<_>>(),
         "min_age": contest.min_age,
         "consent": { "version": contest.consent_version, "text": contest.consent_text },
         "province_code": contest.province_code,
@@ -111,4 +116,10 @@ pub async fn leaderboard(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"round_id": round_id, "entries": rows})))
+}
+
+/// A published contest's participation statistics for anyone: aggregate counts only, small
+/// groups merged (see `admin::stats::public`).
+pub async fn stats(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    crate::admin::stats::public(path, state, lang).await
 }

@@ -165,6 +165,7 @@ route_table! {
     post "/api/contests/{slug}/register" => register::register,
     post "/api/contests/{slug}/login" => register::login,
     get "/api/contests/{slug}/winners" => admin::winners::public,
+    get "/api/contests/{slug}/stats" => contests::stats,
     get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
     get "/api/rounds/{round}/attempts/{attempt}/review" => review::review,
     post "/api/admin/login" => admin::accounts::login,
@@ -203,6 +204,20 @@ route_table! {
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,
+    get "/api/admin/rounds/{id}/results" => admin::results::round_results,
+    get "/api/admin/rounds/{id}/answers.csv" => admin::answers::answers_csv,
+    get "/api/admin/rounds/{id}/answers.xlsx" => admin::answers::answers_xlsx,
+    get "/api/admin/rounds/{id}/question-stats" => admin::questions_stats::get,
+    get "/api/admin/rounds/{id}/question-stats.xlsx" => admin::questions_stats::export_xlsx,
+    get "/api/admin/contests/{id}/results" => admin::results::contest_results,
+    get "/api/admin/contests/{id}/report-settings" => admin::results::get_settings,
+    put "/api/admin/contests/{id}/report-settings" => admin::results::put_settings,
+    get "/api/admin/contests/{id}/collective" => admin::collective::list,
+    get "/api/admin/contests/{id}/collective.csv" => admin::collective::export_csv,
+    get "/api/admin/contests/{id}/collective.xlsx" => admin::collective::export_xlsx,
+    get "/api/admin/contests/{id}/stats" => admin::stats::get,
+    get "/api/admin/contests/{id}/stats.csv" => admin::stats::export_csv,
+    get "/api/admin/contests/{id}/stats.xlsx" => admin::stats::export_xlsx,
 }
 
 /// Every route of the application.

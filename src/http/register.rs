@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{ApiError, AppState, Lang};
 use crate::crypto::Credential;
 use crate::domain::cccd::Cccd;
+use crate::domain::occupation::Occupation;
 use crate::domain::person::{parse_dob, FullName, Sex};
 use crate::domain::phone::Phone;
 use crate::domain::{units, FieldError};
@@ -25,6 +26,8 @@ pub struct RegisterBody {
     cccd: Option<String>,
     commune_code: Option<String>,
     unit_code: Option<String>,
+    /// One of src/domain/occupation.rs; required when the contest says so.
+    occupation: Option<String>,
     consent: Option<ConsentBody>,
     /// Closed contests (e.g. one agency's) give their entrants a password.
     contest_password: Option<String>,
@@ -143,6 +146,14 @@ pub async fn register(
             errors.push(FieldError { field: "unit_code", code: "unknown_unit" });
         }
     }
+    let occupation = match b.occupation.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => collect(Occupation::parse(v), &mut errors),
+        None if contest.occupation_required => {
+            errors.push(FieldError { field: "occupation", code: "required" });
+            None
+        }
+        None => None,
+    };
     let consent_ok = b.consent.as_ref().is_some_and(|c| c.given && c.version == contest.consent_version);
     if !consent_ok {
         errors.push(FieldError { field: "consent", code: "consent_required" });
@@ -157,8 +168,8 @@ pub async fn register(
     state.limit(&state.limiters.register_phone, &hex::encode(keys.lookup_hmac("phone", phone.as_str())), lang)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO participants (contest_id, full_name, dob, sex, phone_enc, phone_hmac, phone_masked, cccd_enc, \
-         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13) RETURNING id",
+         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version, occupation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13, $14) RETURNING id",
     )
     .bind(contest.id)
     .bind(name.as_str())
@@ -173,6 +184,7 @@ pub async fn register(
     .bind(units::DATA_VERSION)
     .bind(&unit_code)
     .bind(&contest.consent_version)
+    .bind(occupation.map(Occupation::as_str))
     .fetch_one(&state.pg)
     .await;
     match inserted {
