@@ -9,6 +9,7 @@ pub mod audit;
 pub mod collective;
 pub mod contests;
 pub mod exports;
+pub mod extensions;
 pub mod questions;
 pub mod questions_stats;
 pub mod results;

@@ -1,6 +1,7 @@
 //! HTTP: routes, the shared application state and the one JSON error envelope.
 
 pub mod assets;
+pub mod contest_page;
 pub mod contests;
 pub mod error;
 pub mod health;
@@ -201,6 +202,8 @@ route_table! {
     post "/api/admin/participants/{id}/disqualify" => admin::running::disqualify,
     post "/api/admin/participants/{id}/requalify" => admin::running::requalify,
     post "/api/admin/participants/{id}/staff" => admin::winners::set_staff,
+    put "/api/admin/participants/{id}/extension" => admin::extensions::grant,
+    get "/api/admin/contests/{id}/referrals" => admin::extensions::referrals,
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,

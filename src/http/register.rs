@@ -31,6 +31,8 @@ pub struct RegisterBody {
     consent: Option<ConsentBody>,
     /// Closed contests (e.g. one agency's) give their entrants a password.
     contest_password: Option<String>,
+    /// The share code of the participant whose link brought this one (`/c/{slug}?ref=CODE`).
+    referral: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,10 +67,24 @@ fn credential_response(
     participant_id: i64,
     contest_id: i64,
     name: &str,
+    referral_code: &str,
 ) -> HttpResponse {
     let token =
         state.keys.sign_credential(Credential { participant_id, contest_id, issued_at_s: Utc::now().timestamp() });
-    HttpResponse::build(status).json(json!({"participant_id": participant_id, "token": token, "display_name": name}))
+    HttpResponse::build(status).json(
+        json!({"participant_id": participant_id, "token": token, "display_name": name, "referral_code": referral_code}),
+    )
+}
+
+/// The participant's share code; a failure to record it never fails a registration or login.
+async fn referral_code(state: &AppState, participant_id: i64, contest_id: i64, referred_by: Option<&str>) -> String {
+    match crate::referral::record(&state.pg, &state.keys, participant_id, contest_id, referred_by).await {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::warn!(participant.id = participant_id, error = %crate::telemetry::db_error(&e), "referral not recorded");
+            crate::referral::code_of(&state.keys, participant_id)
+        }
+    }
 }
 
 fn address(req: &actix_web::HttpRequest) -> String {
@@ -190,7 +206,8 @@ pub async fn register(
     match inserted {
         Ok(id) => {
             tracing::info!(participant.id = id, contest.id = contest.id, phone = %phone.masked(), "participant registered");
-            Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str()))
+            let code = referral_code(&state, id, contest.id, b.referral.as_deref()).await;
+            Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str(), &code))
         }
         Err(sqlx::Error::Database(db)) if db.constraint().is_some_and(|c| c.contains("phone_hmac")) => {
             Err(ApiError { field: Some("phone"), ..ApiError::new(lang, StatusCode::CONFLICT, "phone_taken") })
@@ -231,7 +248,8 @@ pub async fn login(
             .await?;
     match row {
         Some((id, stored_dob, name)) if stored_dob == dob => {
-            Ok(credential_response(&state, StatusCode::OK, id, contest.id, &name))
+            let code = referral_code(&state, id, contest.id, None).await;
+            Ok(credential_response(&state, StatusCode::OK, id, contest.id, &name, &code))
         }
         _ => Err(failed()),
     }

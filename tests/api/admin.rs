@@ -482,6 +482,13 @@ async fn authorization_matrix() {
             Body::Json(json!({"staff": false, "reason": "r"})),
             "organiser",
         ),
+        (
+            "PUT",
+            format!("/api/admin/participants/{participant}/extension"),
+            Body::Json(json!({"extra_minutes": 5, "reason": "r"})),
+            "organiser",
+        ),
+        ("GET", format!("/api/admin/contests/{contest}/referrals"), Body::None, "viewer"),
         ("GET", format!("/api/admin/contests/{contest}/winners"), Body::None, "viewer"),
         (
             "POST",

@@ -1,9 +1,11 @@
 //! Integration tests against the real server, Postgres and Redis. One binary, many modules.
 
 pub mod admin;
+mod assets;
 mod attempts;
 mod bank;
 mod exports;
+mod extensions;
 mod helpers;
 mod limits;
 pub mod openapi;
