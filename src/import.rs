@@ -37,7 +37,14 @@ pub fn load(path: &Path) -> anyhow::Result<(ContestDefinition, String, String, V
     let questions = parsed.map_err(|errors| {
         let lines: Vec<String> = errors
             .iter()
-            .map(|e| format!("row {}{}: {}", e.row, e.column.map(|c| format!(", {c}")).unwrap_or_default(), e.message))
+            .map(|e| {
+                format!(
+                    "row {}{}: {}",
+                    e.row,
+                    e.column.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
+                    e.message
+                )
+            })
             .collect();
         anyhow::anyhow!(
             "the question bank {} has errors, nothing was imported:\n{}",

@@ -68,6 +68,38 @@ pub struct QuestionData {
     pub explanation: String,
     pub law: String,
     pub article: String,
+    pub translations: crate::contest::bank::Translations,
+}
+
+impl QuestionData {
+    /// The question's text and its options' texts (by option id) in `lang` when it has that
+    /// translation, else in Vietnamese.
+    pub fn texts(&self, lang: Option<&str>) -> (&str, Vec<(i64, &str)>, &str) {
+        match lang.and_then(|l| self.translations.get(l)).filter(|t| t.options.len() == self.options.len()) {
+            Some(t) => {
+                let explanation = if t.explanation.is_empty() { &self.explanation } else { &t.explanation };
+                let options = self.options.iter().zip(&t.options).map(|(o, text)| (o.id, text.as_str())).collect();
+                (&t.text, options, explanation)
+            }
+            None => (&self.text, self.options.iter().map(|o| (o.id, o.text.as_str())).collect(), &self.explanation),
+        }
+    }
+}
+
+impl From<pg::QuestionRow> for QuestionData {
+    fn from(q: pg::QuestionRow) -> Self {
+        QuestionData {
+            difficulty: Difficulty::parse(&q.difficulty).unwrap_or(Difficulty::Medium),
+            text: q.text,
+            topic: q.topic,
+            options: q.options.0,
+            correct: q.correct,
+            explanation: q.explanation,
+            law: q.law,
+            article: q.article,
+            translations: q.translations.0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -195,25 +227,7 @@ impl Play {
         let questions = pg::questions(&self.pg, &row.question_ids).await?;
         let data = Arc::new(RoundData {
             draw_rule: row.draw_rule.0.clone(),
-            questions: questions
-                .into_iter()
-                .map(|q| {
-                    let difficulty = Difficulty::parse(&q.difficulty).unwrap_or(Difficulty::Medium);
-                    (
-                        q.id,
-                        QuestionData {
-                            text: q.text,
-                            topic: q.topic,
-                            difficulty,
-                            options: q.options.0,
-                            correct: q.correct,
-                            explanation: q.explanation,
-                            law: q.law,
-                            article: q.article,
-                        },
-                    )
-                })
-                .collect(),
+            questions: questions.into_iter().map(|q| (q.id, QuestionData::from(q))).collect(),
             row,
         });
         if data.row.published && !data.row.finalized && !self.redis.is_armed(round_id).await? {
@@ -245,6 +259,18 @@ impl Play {
         round_id: i64,
         request_id: &str,
     ) -> Result<Snapshot, PlayError> {
+        self.start_in(contest_id, participant_id, round_id, request_id, None).await
+    }
+
+    /// [`Play::start`] with the questions in `lang` where they have that translation.
+    pub async fn start_in(
+        &self,
+        contest_id: i64,
+        participant_id: i64,
+        round_id: i64,
+        request_id: &str,
+        lang: Option<&str>,
+    ) -> Result<Snapshot, PlayError> {
         let round = self.round(round_id).await?;
         if round.row.contest_id != contest_id {
             return Err(PlayError::refused("not_found"));
@@ -269,15 +295,26 @@ impl Play {
         let attempt_id = match outcome {
             StartOutcome::New(id) | StartOutcome::Existing(id) => id,
         };
-        self.snapshot(participant_id, round_id, &attempt_id).await
+        self.snapshot_in(participant_id, round_id, &attempt_id, lang).await
     }
 
     pub async fn snapshot(&self, participant_id: i64, round_id: i64, attempt_id: &str) -> Result<Snapshot, PlayError> {
+        self.snapshot_in(participant_id, round_id, attempt_id, None).await
+    }
+
+    /// [`Play::snapshot`] with the questions in `lang` where they have that translation.
+    pub async fn snapshot_in(
+        &self,
+        participant_id: i64,
+        round_id: i64,
+        attempt_id: &str,
+        lang: Option<&str>,
+    ) -> Result<Snapshot, PlayError> {
         let round = self.round(round_id).await?;
         let state = self.owned_attempt(participant_id, round_id, attempt_id).await?;
         let server_ms = self.redis.now_ms().await?;
         let attempts_left = self.attempts_left(&round, participant_id).await?;
-        Ok(build_snapshot(&round, &state, server_ms, attempts_left))
+        Ok(build_snapshot(&round, &state, server_ms, attempts_left, lang))
     }
 
     async fn owned_attempt(
@@ -389,21 +426,34 @@ fn result_view(attempt_id: &str, s: &Scored, attempts_left: Option<i64>) -> Resu
     }
 }
 
+/// A question's options in the order this attempt shows them, in `lang` where translated.
+pub fn attempt_options(attempt_id: &str, question_id: i64, q: &QuestionData, lang: Option<&str>) -> Vec<OptionView> {
+    let (_, texts, _) = q.texts(lang);
+    let ids: Vec<i64> = q.options.iter().map(|o| o.id).collect();
+    draw::shuffled_options(attempt_id, question_id, &ids)
+        .into_iter()
+        .filter_map(|id| texts.iter().find(|(o, _)| *o == id))
+        .map(|(id, text)| OptionView { id: *id, text: text.to_string() })
+        .collect()
+}
+
 /// What a client sees of an attempt: questions in its order with options shuffled for it,
-/// saved answers, and the server's remaining time. Never a correct option.
-pub fn build_snapshot(round: &RoundData, state: &AttemptState, server_ms: i64, attempts_left: Option<i64>) -> Snapshot {
+/// saved answers, and the server's remaining time. Never a correct option. Questions with a
+/// translation in `lang` are in that language; the others stay Vietnamese.
+pub fn build_snapshot(
+    round: &RoundData,
+    state: &AttemptState,
+    server_ms: i64,
+    attempts_left: Option<i64>,
+    lang: Option<&str>,
+) -> Snapshot {
     let questions = state
         .question_ids
         .iter()
         .filter_map(|qid| {
             let q = round.questions.get(qid)?;
-            let ids: Vec<i64> = q.options.iter().map(|o| o.id).collect();
-            let options = draw::shuffled_options(&state.attempt_id, *qid, &ids)
-                .into_iter()
-                .filter_map(|id| q.options.iter().find(|o| o.id == id))
-                .map(|o| OptionView { id: o.id, text: o.text.clone() })
-                .collect();
-            Some(QuestionView { id: *qid, text: q.text.clone(), multi: q.correct.len() > 1, options })
+            let options = attempt_options(&state.attempt_id, *qid, q, lang);
+            Some(QuestionView { id: *qid, text: q.texts(lang).0.to_string(), multi: q.correct.len() > 1, options })
         })
         .collect();
     Snapshot {

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use super::{Organiser, Role};
-use crate::contest::bank::{self, Difficulty};
+use crate::contest::bank::Difficulty;
 use crate::contest::definition::PredictionTarget;
 use crate::contest::draw::{self, DrawGroup, Drawable};
 use crate::contest::ranking::{parse_chain, RankKey};
-use crate::domain::{units, FieldError};
+use crate::domain::FieldError;
 use crate::http::{ApiError, AppState};
 
 /// The organisation of a contest, or 404 for an account outside it.
@@ -92,7 +92,34 @@ fn check_contest(b: &ContestBody, creating: bool) -> Vec<FieldError> {
     if b.eligibility.as_ref().is_some_and(|e| !e.is_object()) {
         errors.push(FieldError { field: "eligibility", code: "invalid_value" });
     }
+    if b.logo_url.as_deref().is_some_and(|l| !l.is_empty() && !logo_ok(l)) {
+        errors.push(FieldError { field: "logo_url", code: "invalid_logo" });
+    }
     errors
+}
+
+/// Largest logo a contest page carries inline (the phone downloads it with the page).
+const LOGO_MAX_BYTES: usize = 40 * 1024;
+
+/// A logo the phone page can show under its Content-Security-Policy (`img-src 'self' data:`):
+/// a path on this server, or a PNG, JPEG or WebP `data:` URL of at most 40 KiB whose bytes
+/// are what it says. No SVG: it can carry script. An empty string removes the logo.
+fn logo_ok(logo: &str) -> bool {
+    use base64::Engine;
+    if logo.starts_with('/') && !logo.starts_with("//") {
+        return logo.len() <= 512 && logo.chars().all(|c| c.is_ascii_graphic());
+    }
+    let Some((kind, data)) = logo.strip_prefix("data:image/").and_then(|r| r.split_once(";base64,")) else {
+        return false;
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { return false };
+    let magic_ok = match kind {
+        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "jpeg" => bytes.starts_with(&[0xff, 0xd8, 0xff]),
+        "webp" => bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
+        _ => false,
+    };
+    magic_ok && bytes.len() <= LOGO_MAX_BYTES
 }
 
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -142,7 +169,7 @@ pub async fn create(
     .bind(password_hash)
     .bind(b.registration_opens_at)
     .bind(b.registration_closes_at)
-    .bind(&b.logo_url)
+    .bind(b.logo_url.as_deref().filter(|l| !l.is_empty()))
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -215,7 +242,7 @@ pub async fn update(
          eligibility = COALESCE($8, eligibility), consent_text = COALESCE($9, consent_text), \
          consent_version = COALESCE($10, consent_version), password_hash = COALESCE($11, password_hash), \
          registration_opens_at = COALESCE($12, registration_opens_at), \
-         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = COALESCE($14, logo_url), \
+         registration_closes_at = COALESCE($13, registration_closes_at), logo_url = CASE WHEN $14::text IS NULL THEN logo_url ELSE NULLIF($14, '') END, \
          one_prize_per_person = COALESCE($15, one_prize_per_person) WHERE id = $1",
     )
     .bind(id)
@@ -261,155 +288,6 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
-}
-
-pub async fn list_units(
-    path: web::Path<i64>,
-    who: Organiser,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    contest_org(&state.pg, &who, id, Role::Viewer).await?;
-    let rows: Vec<Value> =
-        sqlx::query_scalar("SELECT to_jsonb(u) - 'contest_id' FROM units u WHERE contest_id = $1 ORDER BY code")
-            .bind(id)
-            .fetch_all(&state.pg)
-            .await?;
-    Ok(HttpResponse::Ok().json(json!({"items": rows})))
-}
-
-#[derive(Debug, Clone)]
-struct UnitRow {
-    code: String,
-    name: String,
-    parent_code: Option<String>,
-    kind: String,
-    headcount: Option<i32>,
-}
-
-/// Units from an uploaded CSV/XLSX (`code, name, parent_code, kind, headcount`), or with
-/// `?communes_of_province=NN` the 2025 communes of a province. Any bad row imports nothing.
-pub async fn import_units(
-    path: web::Path<i64>,
-    query: web::Query<std::collections::HashMap<String, String>>,
-    body: web::Bytes,
-    who: Organiser,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let org = contest_org(&state.pg, &who, id, Role::Organiser).await?;
-    let rows: Vec<UnitRow> = if let Some(province) = query.get("communes_of_province") {
-        let list = units::communes_of(province);
-        if list.is_empty() {
-            return Err(invalid(&who, vec![FieldError { field: "communes_of_province", code: "unknown_province" }]));
-        }
-        list.iter()
-            .map(|c| UnitRow {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                parent_code: None,
-                kind: "commune".into(),
-                headcount: None,
-            })
-            .collect()
-    } else {
-        parse_units(&body).map_err(|errors| ApiError {
-            details: Some(json!({"rows": errors})),
-            ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
-        })?
-    };
-    let mut tx = state.pg.begin().await?;
-    for u in &rows {
-        sqlx::query(
-            "INSERT INTO units (contest_id, code, name, parent_code, kind, headcount) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (contest_id, code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, \
-             kind = EXCLUDED.kind, headcount = EXCLUDED.headcount",
-        )
-        .bind(id)
-        .bind(&u.code)
-        .bind(&u.name)
-        .bind(&u.parent_code)
-        .bind(&u.kind)
-        .bind(u.headcount)
-        .execute(&mut *tx)
-        .await?;
-    }
-    who.audit(&mut *tx, Some(org), "units.import", ("contest", Some(id.to_string())), json!({"units": rows.len()}))
-        .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(json!({"imported": rows.len()})))
-}
-
-fn parse_units(bytes: &[u8]) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
-    let rows = bank::upload_rows(bytes).map_err(|e| vec![e])?;
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    let header: Vec<String> =
-        rows.first().map(|h| h.iter().map(|c| c.trim().to_lowercase()).collect()).unwrap_or_default();
-    if header.first().map(String::as_str) != Some("code") || header.get(1).map(String::as_str) != Some("name") {
-        return Err(vec![bank::BankError {
-            row: 1,
-            column: None,
-            message: "the header must be: code, name, parent_code, kind, headcount".into(),
-        }]);
-    }
-    for (i, r) in rows.iter().enumerate().skip(1) {
-        let cell = |n: usize| r.get(n).map(|s| s.trim().to_string()).unwrap_or_default();
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let row = i + 1;
-        let (code, name) = (cell(0), crate::domain::text::nfc(&cell(1)));
-        if code.is_empty() || code.len() > 64 {
-            errors.push(bank::BankError {
-                row,
-                column: Some("code"),
-                message: "required (at most 64 characters)".into(),
-            });
-        }
-        if name.is_empty() {
-            errors.push(bank::BankError { row, column: Some("name"), message: "required".into() });
-        }
-        let headcount = match cell(4) {
-            h if h.is_empty() => None,
-            h => match h.parse::<f64>() {
-                Ok(v) if v >= 0.0 && v.fract() == 0.0 => Some(v as i32),
-                _ => {
-                    errors.push(bank::BankError {
-                        row,
-                        column: Some("headcount"),
-                        message: format!("{h:?} is not a whole number"),
-                    });
-                    None
-                }
-            },
-        };
-        let parent = Some(cell(2)).filter(|p| !p.is_empty());
-        let kind = Some(cell(3)).filter(|k| !k.is_empty()).unwrap_or_else(|| "unit".into());
-        out.push(UnitRow { code, name, parent_code: parent, kind, headcount });
-    }
-    let codes: Vec<&str> = out.iter().map(|u| u.code.as_str()).collect();
-    for (i, u) in out.iter().enumerate() {
-        if codes[..i].contains(&u.code.as_str()) {
-            errors.push(bank::BankError {
-                row: i + 2,
-                column: Some("code"),
-                message: format!("code {:?} appears twice", u.code),
-            });
-        }
-        if u.parent_code.as_deref().is_some_and(|p| !codes.contains(&p)) {
-            errors.push(bank::BankError {
-                row: i + 2,
-                column: Some("parent_code"),
-                message: "no unit has this code".into(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -652,6 +530,11 @@ pub async fn update_round(
         && b.ranking.is_none()
         && b.answers_changeable.is_none()
         && b.reveal.is_none();
+    let text_fields: Vec<&str> = [("title", b.title.is_some()), ("prizes", b.prizes.is_some())]
+        .into_iter()
+        .filter(|f| f.1)
+        .map(|f| f.0)
+        .collect();
     // Prizes do not touch how anyone answers: they may change while the round runs.
     if started && !only_text {
         return Err(who.error(StatusCode::CONFLICT, "round_started"));
@@ -661,7 +544,8 @@ pub async fn update_round(
     let mut tx = state.pg.begin().await?;
     save_round(&mut tx, Some(round), contest, &settings).await?;
     let action = if started { "round.update_text" } else { "round.update" };
-    who.audit(&mut *tx, Some(org), action, ("round", Some(round.to_string())), json!({})).await?;
+    let details = if started { json!({"fields": text_fields}) } else { json!({}) };
+    who.audit(&mut *tx, Some(org), action, ("round", Some(round.to_string())), details).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }
@@ -754,10 +638,12 @@ pub async fn publish(
             difficulty: Difficulty::parse(d).unwrap_or(Difficulty::Medium),
         })
         .collect();
-    type RoundCheck = (i64, String, sqlx::types::Json<Vec<DrawGroup>>, bool, bool);
+    type RoundCheck = (i64, String, sqlx::types::Json<Vec<DrawGroup>>, bool, bool, bool);
     let rounds: Vec<RoundCheck> = sqlx::query_as(
         "SELECT r.id, r.title, r.draw_rule, r.closes_at > r.opens_at, \
-         EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id) FROM rounds r WHERE r.contest_id = $1 ORDER BY position",
+         EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id), \
+         r.closes_at > COALESCE(c.registration_opens_at, '-infinity') \
+         FROM rounds r JOIN contests c ON c.id = r.contest_id WHERE r.contest_id = $1 ORDER BY position",
     )
     .bind(contest)
     .fetch_all(&state.pg)
@@ -765,9 +651,12 @@ pub async fn publish(
     if rounds.is_empty() {
         problems.push("the contest has no round".into());
     }
-    for (_, title, rule, window_ok, _) in &rounds {
+    for (_, title, rule, window_ok, _, after_registration_opens) in &rounds {
         if !window_ok {
             problems.push(format!("round {title:?}: it closes before it opens"));
+        }
+        if !after_registration_opens {
+            problems.push(format!("round {title:?}: it closes before registration opens, so nobody could take it"));
         }
         if let Err(e) = draw::check(&drawables, &rule.0) {
             problems.push(format!("round {title:?}: {e}"));
@@ -781,7 +670,7 @@ pub async fn publish(
     }
     let ids: Vec<i64> = bank.iter().map(|b| b.0).collect();
     let mut tx = state.pg.begin().await?;
-    for (round, _, _, _, has_attempts) in &rounds {
+    for (round, _, _, _, has_attempts, _) in &rounds {
         if !has_attempts {
             sqlx::query("UPDATE rounds SET question_ids = $2 WHERE id = $1")
                 .bind(round)

@@ -18,6 +18,7 @@ pub mod results;
 pub mod running;
 pub mod stats;
 pub mod survey;
+pub mod units;
 pub mod winners;
 
 use std::future::Future;

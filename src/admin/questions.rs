@@ -6,14 +6,27 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use super::{Organiser, Role};
-use crate::contest::bank::{self, BankQuestion, Difficulty};
+use crate::contest::bank::{self, BankQuestion, Difficulty, Translations};
 use crate::http::{ApiError, AppState};
 use crate::store::pg::OptionItem;
 
-type Row =
-    (i64, String, i32, String, String, String, sqlx::types::Json<Vec<OptionItem>>, Vec<i64>, String, String, String);
+type Row = (
+    i64,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    sqlx::types::Json<Vec<OptionItem>>,
+    Vec<i64>,
+    String,
+    String,
+    String,
+    sqlx::types::Json<Translations>,
+);
 
-const COLUMNS: &str = "id, code, version, topic, difficulty, text, options, correct, explanation, law, article";
+const COLUMNS: &str =
+    "id, code, version, topic, difficulty, text, options, correct, explanation, law, article, translations";
 
 fn to_bank(r: &Row) -> BankQuestion {
     BankQuestion {
@@ -26,6 +39,7 @@ fn to_bank(r: &Row) -> BankQuestion {
         explanation: r.8.clone(),
         law: r.9.clone(),
         article: r.10.clone(),
+        translations: r.11 .0.clone(),
     }
 }
 
@@ -44,7 +58,8 @@ pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppStat
         .iter()
         .map(|r| {
             json!({"id": r.0, "code": r.1, "version": r.2, "topic": r.3, "difficulty": r.4, "text": r.5,
-                   "options": r.6 .0, "correct": r.7, "explanation": r.8, "law": r.9, "article": r.10})
+                   "options": r.6 .0, "correct": r.7, "explanation": r.8, "law": r.9, "article": r.10,
+                   "translations": r.11 .0})
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"items": items})))
@@ -141,6 +156,9 @@ pub struct QuestionBody {
     law: String,
     #[serde(default)]
     article: String,
+    /// Replaces the translations (`{}` removes them all); absent keeps the current ones.
+    #[serde(default)]
+    translations: Option<Translations>,
 }
 
 /// Edits a question by adding a version: rounds published with the old version keep it.
@@ -151,13 +169,14 @@ pub async fn edit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row: Option<(Option<i64>, String, i32, bool)> =
-        sqlx::query_as("SELECT organisation_id, code, version, latest FROM questions WHERE id = $1")
+    type Current = (Option<i64>, String, i32, bool, sqlx::types::Json<Translations>);
+    let row: Option<Current> =
+        sqlx::query_as("SELECT organisation_id, code, version, latest, translations FROM questions WHERE id = $1")
             .bind(id)
             .fetch_optional(&state.pg)
             .await?;
-    let (org, code, version, is_latest) =
-        row.and_then(|(o, c, v, l)| Some((o?, c, v, l))).ok_or_else(|| who.not_found())?;
+    let (org, code, version, is_latest, current_translations) =
+        row.and_then(|(o, c, v, l, t)| Some((o?, c, v, l, t.0))).ok_or_else(|| who.not_found())?;
     who.require(org, Role::Organiser)?;
     if !is_latest {
         return Err(who.error(StatusCode::CONFLICT, "stale_version"));
@@ -177,10 +196,27 @@ pub async fn edit(
     if b.correct.is_empty() || b.correct.iter().any(|i| *i >= b.options.len()) {
         errors.push(crate::domain::FieldError { field: "correct", code: "invalid_value" });
     }
+    let nfc = |s: &str| crate::domain::text::nfc(s.trim());
+    let translations: Translations = b
+        .translations
+        .clone()
+        .unwrap_or(current_translations)
+        .into_iter()
+        .map(|(lang, t)| {
+            let t = bank::Translation {
+                text: nfc(&t.text),
+                options: t.options.iter().map(|o| nfc(o)).collect(),
+                explanation: nfc(&t.explanation),
+            };
+            (lang, t)
+        })
+        .collect();
+    if !bank::check_translations(&translations, b.options.len()).is_empty() {
+        errors.push(crate::domain::FieldError { field: "translations", code: "invalid_translation" });
+    }
     let Some(difficulty) = difficulty.filter(|_| errors.is_empty()) else {
         return Err(ApiError::invalid_fields(who.lang, &errors));
     };
-    let nfc = |s: &str| crate::domain::text::nfc(s.trim());
     let mut correct = b.correct.clone();
     correct.sort_unstable();
     correct.dedup();
@@ -194,6 +230,7 @@ pub async fn edit(
         explanation: nfc(&b.explanation),
         law: nfc(&b.law),
         article: nfc(&b.article),
+        translations,
     };
     let mut tx = state.pg.begin().await?;
     let new_id = insert_version(&mut tx, org, &q, version + 1).await?;

@@ -32,6 +32,7 @@ pub async fn contest(
         "slug": contest.slug,
         "title": contest.title,
         "organiser": contest.organiser,
+        "logo_url": contest.logo_url,
         "rules_md": contest.rules_md,
         "rules_html": super::markdown::render(&contest.rules_md),
         "password_required": contest.password_hash.is_some(),

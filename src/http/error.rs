@@ -26,11 +26,14 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Extra machine-readable detail (e.g. the rows of a rejected import).
     pub details: Option<serde_json::Value>,
+    /// For `not_revealed`: when the answers will be revealed (epoch ms), when known.
+    /// (NonZero keeps the error small enough to return by value.)
+    pub reveal_at: Option<std::num::NonZeroI64>,
 }
 
 impl ApiError {
     pub fn new(lang: Lang, status: StatusCode, code: &'static str) -> Self {
-        Self { status, code, lang, field: None, fields: Vec::new(), retry_after: None, details: None }
+        Self { status, code, lang, field: None, fields: Vec::new(), retry_after: None, details: None, reveal_at: None }
     }
 
     pub fn invalid_fields(lang: Lang, errors: &[FieldError]) -> Self {
@@ -73,6 +76,8 @@ struct Body<'a> {
     fields: &'a [FieldProblem],
     #[serde(skip_serializing_if = "Option::is_none")]
     details: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reveal_at: Option<std::num::NonZeroI64>,
 }
 
 impl ResponseError for ApiError {
@@ -91,6 +96,7 @@ impl ResponseError for ApiError {
                 field: self.field,
                 fields: &self.fields,
                 details: self.details.as_ref(),
+                reveal_at: self.reveal_at,
             },
         })
     }

@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod me;
 pub mod openapi;
 pub mod register;
+pub mod review;
 
 use std::future::{ready, Ready};
 
@@ -174,6 +175,7 @@ route_table! {
     post "/api/me/erase" => me::erase,
     post "/api/me/survey" => me::answer_survey,
     get "/api/me/survey" => me::survey_status,
+    get "/api/rounds/{round}/attempts/{attempt}/review" => review::review,
     post "/api/admin/login" => admin::accounts::login,
     post "/api/admin/logout" => admin::accounts::logout,
     post "/api/admin/logout-all" => admin::accounts::logout_all,
@@ -189,8 +191,8 @@ route_table! {
     post "/api/admin/orgs/{org}/contests" => admin::contests::create,
     get "/api/admin/contests/{id}" => admin::contests::get,
     patch "/api/admin/contests/{id}" => admin::contests::update,
-    get "/api/admin/contests/{id}/units" => admin::contests::list_units,
-    post "/api/admin/contests/{id}/units" => admin::contests::import_units,
+    get "/api/admin/contests/{id}/units" => admin::units::list_units,
+    post "/api/admin/contests/{id}/units" => admin::units::import_units,
     post "/api/admin/contests/{id}/rounds" => admin::contests::create_round,
     post "/api/admin/contests/{id}/publish" => admin::contests::publish,
     patch "/api/admin/rounds/{id}" => admin::contests::update_round,

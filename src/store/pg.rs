@@ -39,6 +39,8 @@ pub struct ContestRow {
     pub eligibility: serde_json::Value,
     pub password_hash: Option<String>,
     pub occupation_required: bool,
+    /// Branding: the organising body's logo (a same-origin path or a small data: image).
+    pub logo_url: Option<String>,
 }
 
 /// A published contest (drafts do not exist for the public).
@@ -46,7 +48,7 @@ pub async fn contest_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<C
     sqlx::query_as(
         "SELECT id, slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
          consent_version, consent_text, registration_opens_at, registration_closes_at, eligibility, password_hash, \
-         occupation_required FROM contests WHERE slug = $1 AND status = 'published'",
+         occupation_required, logo_url FROM contests WHERE slug = $1 AND status = 'published'",
     )
     .bind(slug)
     .fetch_optional(pool)
@@ -123,6 +125,8 @@ pub struct QuestionRow {
     pub explanation: String,
     pub law: String,
     pub article: String,
+    /// Options of a translation follow the authored order of `options`.
+    pub translations: sqlx::types::Json<crate::contest::bank::Translations>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -133,7 +137,7 @@ pub struct OptionItem {
 
 pub async fn questions(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<QuestionRow>> {
     sqlx::query_as(
-        "SELECT id, topic, difficulty, text, options, correct, explanation, law, article \
+        "SELECT id, topic, difficulty, text, options, correct, explanation, law, article, translations \
          FROM questions WHERE id = ANY($1) ORDER BY id",
     )
     .bind(ids)
@@ -198,7 +202,7 @@ pub async fn insert_question(
     };
     sqlx::query_scalar(
         "INSERT INTO questions (contest_id, organisation_id, code, version, topic, difficulty, text, options, correct, \
-         explanation, law, article) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         explanation, law, article, translations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(contest)
     .bind(org)
@@ -212,6 +216,7 @@ pub async fn insert_question(
     .bind(&q.explanation)
     .bind(&q.law)
     .bind(&q.article)
+    .bind(sqlx::types::Json(&q.translations))
     .fetch_one(db)
     .await
 }

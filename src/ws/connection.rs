@@ -234,11 +234,19 @@ async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMe
     })
 }
 
+/// The translation a `start` or `resume` asks for; a malformed tag is `malformed`.
+fn snapshot_lang(lang: Option<&str>) -> Result<Option<String>, PlayError> {
+    match lang {
+        None => Ok(None),
+        Some(tag) => crate::contest::bank::requested_lang(tag).map_err(|_| PlayError::refused("malformed")),
+    }
+}
+
 async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) -> Result<ServerMessage, PlayError> {
     let play = &state.play;
     let pid = cred.participant_id;
     Ok(match message {
-        ClientMessage::Start { round_id, request_id, pow } => {
+        ClientMessage::Start { round_id, request_id, pow, lang } => {
             match state.pow.check(crate::pow::Purpose::Start, &pid.to_string(), pow.as_ref()).await {
                 Ok(()) => {}
                 Err(crate::pow::PowError::Required(c)) => {
@@ -246,10 +254,13 @@ async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) ->
                 }
                 Err(crate::pow::PowError::Store(e)) => return Err(PlayError::Unavailable(e.to_string())),
             }
-            ServerMessage::Snapshot(Box::new(play.start(cred.contest_id, pid, round_id, &request_id).await?))
+            let lang = snapshot_lang(lang.as_deref())?;
+            let snapshot = play.start_in(cred.contest_id, pid, round_id, &request_id, lang.as_deref()).await?;
+            ServerMessage::Snapshot(Box::new(snapshot))
         }
-        ClientMessage::Resume { round_id, attempt_id } => {
-            ServerMessage::Snapshot(Box::new(play.snapshot(pid, round_id, &attempt_id).await?))
+        ClientMessage::Resume { round_id, attempt_id, lang } => {
+            let lang = snapshot_lang(lang.as_deref())?;
+            ServerMessage::Snapshot(Box::new(play.snapshot_in(pid, round_id, &attempt_id, lang.as_deref()).await?))
         }
         ClientMessage::Answer { round_id, attempt_id, question_id, options, seq } => {
             let status = play.answer(pid, round_id, &attempt_id, question_id, &options, seq).await?;

@@ -14,10 +14,15 @@ pub enum ClientMessage {
         /// The solved challenge, when the previous start answered `pow_required`.
         #[serde(default)]
         pow: Option<crate::pow::Solution>,
+        /// A translation language for the snapshot's texts (docs/protocol.md).
+        #[serde(default)]
+        lang: Option<String>,
     },
     Resume {
         round_id: i64,
         attempt_id: String,
+        #[serde(default)]
+        lang: Option<String>,
     },
     Answer {
         round_id: i64,
@@ -123,6 +128,10 @@ mod tests {
             ClientMessage::Answer { round_id: 1, attempt_id: "a".into(), question_id: 5, options: vec![7], seq: 3 }
         );
         assert!(ClientMessage::decode(r#"{"type":"ping"}"#).is_ok());
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"resume","round_id":1,"attempt_id":"a","lang":"en"}"#).expect("valid"),
+            ClientMessage::Resume { round_id: 1, attempt_id: "a".into(), lang: Some("en".into()) }
+        );
         assert!(ClientMessage::decode(r#"{"type":"submit","round_id":1,"attempt_id":"a"}"#).is_ok());
     }
 

@@ -70,7 +70,7 @@ impl TestApp {
     }
 }
 
-fn bank_of(n: usize) -> Vec<BankQuestion> {
+pub fn bank_of(n: usize) -> Vec<BankQuestion> {
     (0..n)
         .map(|i| BankQuestion {
             code: format!("Q-{i:03}"),
@@ -82,15 +82,16 @@ fn bank_of(n: usize) -> Vec<BankQuestion> {
             explanation: "Giải thích.".into(),
             law: "Luật".into(),
             article: format!("Điều {i}"),
+            translations: Default::default(),
         })
         .collect()
 }
 
-fn now_plus_hours(h: i64) -> String {
+pub fn now_plus_hours(h: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339()
 }
 
-async fn audit_actions(app: &TestApp, org: i64) -> Vec<String> {
+pub async fn audit_actions(app: &TestApp, org: i64) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log WHERE organisation_id = $1 ORDER BY id")
         .bind(org)
         .fetch_all(&app.pg)

@@ -582,6 +582,30 @@ async fn real_answers_match_the_documented_schemas() {
         let reply = ws.request(frame).await;
         c.message(&reply);
     }
+    // The review of that submitted attempt: before the reveal, after it, and refusals.
+    let review = format!("/api/rounds/{}/attempts/{}/review", app.round(), attempt.as_str().expect("attempt"));
+    let set_reveal = |reveal: &'static str| {
+        sqlx::query("UPDATE rounds SET reveal = $2 WHERE id = $1").bind(app.round()).bind(reveal).execute(&app.pg)
+    };
+    let (s, b, _) = app.get_as(Some(&token), &review).await;
+    c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
+    set_reveal("after_submit").await.expect("reveal");
+    for path in [review.clone(), format!("{review}?lang=en"), format!("{review}?lang=x!"), format!("{review}?x=1")] {
+        let (s, b, _) = app.get_as(Some(&token), &path).await;
+        c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
+    }
+    let (s, b, _) = app.get_as(None, &review).await;
+    c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
+    let (s, b, _) = app.get_as(Some(&token), &format!("/api/rounds/1/attempts/{}/review", uuid::Uuid::new_v4())).await;
+    c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
+    let open = ws.start(app.round()).await;
+    let open_review =
+        format!("/api/rounds/{}/attempts/{}/review", app.round(), open["attempt_id"].as_str().expect("id"));
+    let (s, b, _) = app.get_as(Some(&token), &open_review).await;
+    c.answer("get", "/api/rounds/{round}/attempts/{attempt}/review", s, &b);
+    c.message(&open);
+    set_reveal("after_close").await.expect("reveal");
+
     // After a submission, so the leaderboard has an entry.
     for round in [app.round().to_string(), "999999".into(), "abc".into()] {
         let (s, b) = app.get_json(&format!("/api/rounds/{round}/leaderboard?limit=5")).await;
