@@ -47,7 +47,7 @@ async function psql(admin, sql) {
 }
 
 /**
- * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string}>}
+ * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string, env: NodeJS.ProcessEnv}>}
  */
 export async function startServer() {
   const bin = need('THILUAT_BIN');
@@ -94,9 +94,28 @@ export async function startServer() {
       if (Date.now() > until) throw new Error(`thiluat serve not ready after 30 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { base, stop, log: () => output };
+    return { base, stop, log: () => output, env };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/**
+ * Makes an organisation and its first admin with `thiluat admin create` (the password on
+ * standard input, as an operator would type it) against a started server's database.
+ * @param {{env: NodeJS.ProcessEnv}} server
+ * @param {{orgSlug: string, orgName: string, email: string, name: string, password: string}} a
+ */
+export async function createAdmin(server, a) {
+  const bin = need('THILUAT_BIN');
+  const args = ['admin', 'create', '--org-slug', a.orgSlug, '--org-name', a.orgName, '--email', a.email, '--name', a.name];
+  await new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: ROOT, env: server.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr?.on('data', (b) => (err += b));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(null) : reject(new Error(`admin create exited ${code}: ${err}`))));
+    child.stdin?.end(`${a.password}\n`);
+  });
 }
