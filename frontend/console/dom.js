@@ -105,10 +105,18 @@ export function clearFieldErrors(form) {
   for (const e of form.querySelectorAll('.err')) e.textContent = '';
 }
 
+let announcedAt = 0;
+
 /** Says something politely (progress, success). @param {string} text */
 export function announce(text) {
   const el = document.getElementById('status');
   if (el) el.textContent = text;
+  announcedAt = Date.now();
+}
+
+/** Clears the polite message when a new page opens, unless it was said just before (what led there). */
+export function clearStaleAnnouncement() {
+  if (Date.now() - announcedAt > 1500) announce('');
 }
 
 /** Says an error at once; empty text clears it. @param {string} text */

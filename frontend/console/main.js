@@ -2,7 +2,7 @@
 // contests list. Each other page lives in its own module.
 
 import { api, ApiError, get, post, setCsrf } from './api.js';
-import { add, alertError, announce, field, h, input, replace, select, showFieldErrors, table } from './dom.js';
+import { add, alertError, announce, clearStaleAnnouncement, field, h, input, replace, select, showFieldErrors, table } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
 import { contestPage, publishPage, questionsPage, roundsPage, unitsPage } from './wizard.js';
 import { livePage } from './live.js';
@@ -148,6 +148,7 @@ async function route() {
   for (const fn of leaving) fn();
   leaving = [];
   alertError('');
+  clearStaleAnnouncement();
   const path = location.hash.replace(/^#\/?/, '');
   if (!me && path !== 'login') {
     try {
