@@ -32,7 +32,7 @@ export async function resultsPage(ctx, contestId) {
     );
   }
   const winners = h('section', { id: 'winners', 'aria-labelledby': 'winners-h' });
-  add(ctx.main, winners);
+  add(ctx.main, winners, ctx.role !== 'viewer' && disqualifyForm(ctx, () => load()));
   const load = async () => {
     /** @type {{items: Winner[]}} */
     const list = await get(`/api/admin/contests/${contestId}/winners`);
@@ -61,7 +61,7 @@ export async function resultsPage(ctx, contestId) {
         );
       }
       return h('tr', { 'data-participant': w.participant_id },
-        [w.round_title ?? '', String(w.rank), w.prize, w.full_name, w.phone, w.commune ?? ''].map((c) => h('td', {}, c)),
+        [w.round_title ?? '', String(w.rank), w.prize, String(w.participant_id), w.full_name, w.phone, w.commune ?? ''].map((c) => h('td', {}, c)),
         h('td', { class: 'verification' }, status(w.verification)),
         h('td', {}, cell));
     });
@@ -81,7 +81,7 @@ export async function resultsPage(ctx, contestId) {
       list.items.length
         ? h('table', {},
             h('caption', {}, t('winners')),
-            h('thead', {}, h('tr', {}, [t('round'), t('rank'), t('prize'), t('fullName'), t('phone'), t('commune'), t('verification'), t('actions')].map((c) => h('th', { scope: 'col' }, c)))),
+            h('thead', {}, h('tr', {}, [t('round'), t('rank'), t('prize'), t('participantId'), t('fullName'), t('phone'), t('commune'), t('verification'), t('actions')].map((c) => h('th', { scope: 'col' }, c)))),
             h('tbody', {}, rows))
         : h('p', {}, t('noWinners')),
       ctx.role !== 'viewer' && list.items.length ? h('div', {}, publish) : null,
@@ -89,4 +89,26 @@ export async function resultsPage(ctx, contestId) {
     );
   };
   await load();
+}
+
+/** Disqualify a participant (or undo it) with a reason; results are recomputed by the server. @param {Ctx} ctx @param {() => Promise<void>} reload */
+function disqualifyForm(ctx, reload) {
+  const id = input({ type: 'number', min: 1, required: true });
+  const reason = input({ type: 'text', required: true });
+  const form = h('form', { novalidate: true, class: 'box', id: 'disqualify' },
+    h('h2', {}, t('disqualifyTitle')),
+    h('div', { class: 'row' }, field(t('participantId'), id), field(t('reason'), reason, { name: 'reason' })),
+    h('div', { class: 'row' },
+      h('button', { type: 'submit', class: 'danger', value: 'disqualify' }, t('disqualify')),
+      h('button', { type: 'submit', class: 'secondary', value: 'requalify' }, t('requalify'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const action = /** @type {HTMLButtonElement | null} */ (/** @type {SubmitEvent} */ (e).submitter)?.value === 'requalify' ? 'requalify' : 'disqualify';
+    void ctx.run(form, async () => {
+      await post(`/api/admin/participants/${Number(id.value)}/${action}`, { reason: reason.value });
+      announce(t(action === 'requalify' ? 'requalified' : 'disqualified', { id: id.value }));
+      await reload();
+    });
+  });
+  return form;
 }

@@ -81,9 +81,15 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByLabel('Mật khẩu').fill('sai mật khẩu rồi');
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
     await page.getByRole('alert').filter({ hasText: /./ }).waitFor();
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    // Then by keyboard only: the e-mail field, Tab to the password, Enter submits.
+    await page.getByLabel('Thư điện tử').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'password');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moves to the new page');
     await page.getByText('Chưa có cuộc thi nào.').waitFor();
     await screen(page, '02-contests');
 
@@ -259,6 +265,15 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.match(first, /,1998,/, 'masked export keeps the birth year only');
     assert.ok(!first.includes('Lò Thị Mai'), 'the name is masked without the personal-data permission');
     assert.match(first, /,3,/, 'three correct answers');
+
+    // Disqualifying the winner with a reason recomputes the results: no winner is left.
+    const dq = page.locator('#disqualify');
+    await dq.getByLabel('Mã thí sinh').fill(String(citizen.participant_id));
+    await dq.getByLabel('Lý do').fill('Thi hộ người khác');
+    await dq.getByRole('button', { name: 'Truất quyền' }).click();
+    await page.getByText(/Chưa có người đạt giải/).waitFor();
+    await dq.getByRole('button', { name: 'Khôi phục' }).click();
+    await row.waitFor();
 
     // Audit log: filtered, and downloadable.
     await page.getByRole('link', { name: 'Nhật ký' }).click();
