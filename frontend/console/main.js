@@ -118,7 +118,7 @@ function layout() {
   let orgSelect = null;
   if (me && me.memberships.length > 1 && ctx) {
     orgSelect = select(
-      me.memberships.map((m) => [String(m.organisation_id), t('orgN', { id: m.organisation_id, role: roleName(m) })]),
+      me.memberships.map((m) => [String(m.organisation_id), t('orgN', { name: m.organisation_name, role: roleName(m) })]),
       String(ctx.org),
       {
         id: 'org',
@@ -131,7 +131,7 @@ function layout() {
   }
   replace(
     /** @type {HTMLElement} */ (document.getElementById('tools')),
-    orgSelect && [h('label', { for: 'org' }, t('org')), orgSelect],
+    orgSelect ? [h('label', { for: 'org' }, t('org')), orgSelect] : ctx && h('span', { id: 'org-name' }, me?.memberships.find((m) => m.organisation_id === ctx.org)?.organisation_name),
     h('label', { for: 'lang' }, t('language')),
     langSelect,
     me &&

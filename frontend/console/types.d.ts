@@ -6,7 +6,7 @@ interface ApiErrorBody {
   fields?: { field: string; code: string; message: string }[];
   details?: { rows?: { row: number; column: string | null; message: string }[]; problems?: string[]; reason?: string };
 }
-interface Membership { organisation_id: number; role: 'viewer' | 'organiser' | 'admin'; personal_data_export: boolean }
+interface Membership { organisation_id: number; organisation_slug: string; organisation_name: string; role: 'viewer' | 'organiser' | 'admin'; personal_data_export: boolean }
 interface Me { account_id: number; email: string; display_name: string; csrf_token: string | null; memberships: Membership[] }
 interface Ctx {
   me: Me;

@@ -74,6 +74,9 @@ test('an organiser runs a whole contest from the console while a citizen plays',
   const { context, page, problems } = await desktop();
   try {
     // Login: a wrong password is announced, the right one opens the contests list.
+    const missing = await fetch(`${server.base}/console/nope.js`);
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error.code, 'not_found');
     await page.goto(`${server.base}/console/`);
     await page.getByRole('heading', { level: 1, name: 'Đăng nhập' }).waitFor();
     await screen(page, '01-login');
@@ -90,6 +93,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moves to the new page');
+    assert.equal(await page.locator('#org-name').textContent(), 'Sở Tư pháp tỉnh Lào Cai');
     await page.getByText('Chưa có cuộc thi nào.').waitFor();
     await screen(page, '02-contests');
 
