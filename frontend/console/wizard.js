@@ -242,44 +242,50 @@ const RANK_KEYS = /** @type {const} */ ([
   ['submitted_asc', 'rankSubmitted'],
 ]);
 
-/** @param {Ctx} ctx @param {number} id */
-export async function roundsPage(ctx, id) {
+/** @param {Ctx} ctx @param {number} id @param {number | null} [editing] the round being edited */
+export async function roundsPage(ctx, id, editing = null) {
   /** @type {AdminContest} */
   const data = await get(`/api/admin/contests/${id}`);
   ctx.title(`${t('roundsTitle')} — ${data.contest.title}`);
   const existing = data.rounds.length
     ? table(
         t('roundsTitle'),
-        [t('roundTitle'), t('window'), t('questionsPer'), t('timeLimit'), t('prizes')],
+        [t('roundTitle'), t('window'), t('questionsPer'), t('timeLimit'), t('prizes'), t('actions')],
         data.rounds.map((r) => [
           r.title,
           `${when(r.opens_at)} – ${when(r.closes_at)}`,
           String(r.questions_per_attempt),
           String(r.time_limit_ms / 60000),
           r.prizes.map((p) => `${p.name} × ${p.count}`).join(', '),
+          h('a', { href: `#/contests/${id}/rounds/${r.id}`, 'aria-label': `${t('edit')}: ${r.title}` }, t('edit')),
         ]),
       )
     : h('p', {}, t('noRounds'));
-  add(ctx.main, steps(id, '/rounds'), existing, roundForm(ctx, id), nextLink(id, '/questions'));
+  const round = data.rounds.find((r) => r.id === editing) ?? null;
+  add(ctx.main, steps(id, '/rounds'), existing, roundForm(ctx, id, round), nextLink(id, '/questions'));
 }
 
-/** @param {Ctx} ctx @param {number} contestId */
-function roundForm(ctx, contestId) {
+/**
+ * The form of a new round, or of `round` prefilled: saving it sends only what changed (a
+ * started round accepts text and prize changes only).
+ * @param {Ctx} ctx @param {number} contestId @param {AdminRound | null} round
+ */
+function roundForm(ctx, contestId, round) {
   const now = Date.now();
-  const title = input({ type: 'text', required: true });
-  const mode = select([['self_paced', t('modeSelf')], ['live', t('modeLive')]], 'self_paced');
-  const opens = input({ type: 'datetime-local', required: true, value: toLocalInput(new Date(now).toISOString()) });
-  const closes = input({ type: 'datetime-local', required: true, value: toLocalInput(new Date(now + 7 * 86400_000).toISOString()) });
-  const perAttempt = input({ type: 'number', min: 1, required: true, value: 10 });
-  const minutes = input({ type: 'number', min: 1, max: 1440, required: true, value: 15 });
-  const attempts = input({ type: 'number', min: 1, value: '' });
-  const grace = input({ type: 'number', min: 0, max: 60, value: 2 });
+  const title = input({ type: 'text', required: true, value: round?.title ?? '' });
+  const mode = select([['self_paced', t('modeSelf')], ['live', t('modeLive')]], round?.mode ?? 'self_paced');
+  const opens = input({ type: 'datetime-local', required: true, value: toLocalInput(round?.opens_at ?? new Date(now).toISOString()) });
+  const closes = input({ type: 'datetime-local', required: true, value: toLocalInput(round?.closes_at ?? new Date(now + 7 * 86400_000).toISOString()) });
+  const perAttempt = input({ type: 'number', min: 1, required: true, value: round?.questions_per_attempt ?? 10 });
+  const minutes = input({ type: 'number', min: 1, max: 1440, required: true, value: round ? round.time_limit_ms / 60000 : 15 });
+  const attempts = input({ type: 'number', min: 1, value: round?.attempt_limit ?? '' });
+  const grace = input({ type: 'number', min: 0, max: 60, value: round ? round.grace_ms / 1000 : 2 });
   const groups = h('div', { id: 'draw-groups' });
-  const addGroup = (/** @type {number} */ count) => {
+  const addGroup = (/** @type {DrawGroup} */ g) => {
     const n = groups.children.length + 1;
-    const countEl = input({ type: 'number', min: 0, value: count, 'data-k': 'count' });
-    const diff = select([['', t('anyDifficulty')], ['easy', t('easy')], ['medium', t('medium')], ['hard', t('hard')]], '', { 'data-k': 'difficulty' });
-    const topics = input({ type: 'text', 'data-k': 'topics' });
+    const countEl = input({ type: 'number', min: 0, value: g.count, 'data-k': 'count' });
+    const diff = select([['', t('anyDifficulty')], ['easy', t('easy')], ['medium', t('medium')], ['hard', t('hard')]], g.difficulty ?? '', { 'data-k': 'difficulty' });
+    const topics = input({ type: 'text', 'data-k': 'topics', value: (g.topics ?? []).join(', ') });
     const row = h(
       'fieldset',
       { class: 'row' },
@@ -291,27 +297,61 @@ function roundForm(ctx, contestId) {
     );
     groups.append(row);
   };
-  addGroup(10);
+  for (const g of round?.draw_rule ?? [{ count: 10 }]) addGroup(g);
   const predTarget = select(
     [['', t('predictionNone')], ['participants', t('predictionParticipants')], ['attempts', t('predictionAttempts')], ['perfect_participants', t('predictionPerfect')]],
-    '',
+    round?.prediction_target ?? '',
   );
-  const predQuestion = input({ type: 'text' });
-  const ranking = RANK_KEYS.map((_, i) => select(RANK_KEYS.map(([k, label]) => [k, t(label)]), RANK_KEYS[i][0]));
-  const changeable = input({ type: 'checkbox', checked: true });
-  const reveal = select([['after_close', t('revealAfterClose')], ['after_submit', t('revealAfterSubmit')], ['never', t('revealNever')]], 'after_close');
+  const predQuestion = input({ type: 'text', value: round?.prediction_question ?? '' });
+  const chain = round?.ranking_chain ?? RANK_KEYS.map(([k]) => k);
+  const ranking = chain.map((key) => select(RANK_KEYS.map(([k, label]) => [k, t(label)]), key));
+  const changeable = input({ type: 'checkbox', checked: round?.answers_changeable ?? true });
+  const reveal = select([['after_close', t('revealAfterClose')], ['after_submit', t('revealAfterSubmit')], ['never', t('revealNever')]], round?.reveal ?? 'after_close');
   const prizes = h('div', { id: 'prizes' });
-  const addPrize = () => {
+  const addPrize = (/** @type {Tier} */ tier) => {
     const n = prizes.children.length + 1;
     prizes.append(
-      h('div', { class: 'row' }, field(`${t('prizeN', { n })}: ${t('prizeName')}`, input({ type: 'text', 'data-k': 'name' })), field(`${t('prizeN', { n })}: ${t('prizeCount')}`, input({ type: 'number', min: 1, value: 1, 'data-k': 'count' }))),
+      h('div', { class: 'row' }, field(`${t('prizeN', { n })}: ${t('prizeName')}`, input({ type: 'text', 'data-k': 'name', value: tier.name })), field(`${t('prizeN', { n })}: ${t('prizeCount')}`, input({ type: 'number', min: 1, value: tier.count, 'data-k': 'count' }))),
     );
   };
-  addPrize();
+  for (const tier of round?.prizes.length ? round.prizes : [{ name: '', count: 1 }]) addPrize(tier);
+  /** @param {Element} el @param {string} k */
+  const val = (el, k) => /** @type {HTMLInputElement} */ (el.querySelector(`[data-k="${k}"]`)).value;
+  /** The request body the form says now. @returns {Record<string, unknown>} */
+  const read = () => {
+    const draw = [...groups.children].map((g) => {
+      /** @type {DrawGroup} */
+      const group = { count: Number(val(g, 'count')) };
+      if (val(g, 'difficulty')) group.difficulty = val(g, 'difficulty');
+      const topics = val(g, 'topics').split(',').map((x) => x.trim()).filter(Boolean);
+      if (topics.length) group.topics = topics;
+      return group;
+    });
+    const tiers = [...prizes.children].map((p) => ({ name: val(p, 'name').trim(), count: Number(val(p, 'count')) })).filter((p) => p.name);
+    /** @type {Record<string, unknown>} */
+    const body = {
+      title: title.value,
+      mode: mode.value,
+      opens_at: fromLocalInput(opens.value),
+      closes_at: fromLocalInput(closes.value),
+      questions_per_attempt: numberOrNull(perAttempt),
+      time_limit_minutes: numberOrNull(minutes),
+      grace_seconds: numberOrNull(grace),
+      draw,
+      ranking: ranking.map((r) => r.value),
+      answers_changeable: changeable.checked,
+      reveal: reveal.value,
+      prizes: tiers,
+    };
+    if (attempts.value) body.attempt_limit = Number(attempts.value);
+    if (predTarget.value) body.prediction = { target: predTarget.value, question: predQuestion.value };
+    return body;
+  };
+  const initial = read();
   const form = h(
     'form',
     { novalidate: true, id: 'round-form' },
-    h('h2', {}, t('addRound')),
+    h('h2', {}, round ? `${t('editRound')}: ${round.title}` : t('addRound')),
     field(t('roundTitle'), title, { name: 'title' }),
     field(t('mode'), mode, { name: 'mode' }),
     h('div', { class: 'row' }, field(t('opensAt'), opens, { name: 'opens_at' }), field(t('closesAt'), closes, { name: 'closes_at' })),
@@ -323,46 +363,26 @@ function roundForm(ctx, contestId) {
       field(t('attemptLimit'), attempts, { name: 'attempt_limit' }),
       field(t('grace'), grace, { name: 'grace_seconds' }),
     ),
-    h('fieldset', {}, h('legend', {}, t('draw')), groups, h('button', { type: 'button', class: 'secondary', onclick: () => addGroup(0) }, t('addGroup'))),
+    h('fieldset', {}, h('legend', {}, t('draw')), groups, h('button', { type: 'button', class: 'secondary', onclick: () => addGroup({ count: 0 }) }, t('addGroup'))),
     h('fieldset', {}, h('legend', {}, t('prediction')), field(t('predictionTarget'), predTarget, { name: 'prediction' }), field(t('predictionQuestion'), predQuestion)),
     h('fieldset', {}, h('legend', {}, t('ranking')), h('div', { class: 'row' }, ranking.map((r, i) => field(t('rankN', { n: i + 1 }), r, { name: i ? '' : 'ranking' })))),
     field(t('answersChangeable'), changeable, { name: 'answers_changeable' }),
     field(t('reveal'), reveal, { name: 'reveal' }),
-    h('fieldset', {}, h('legend', {}, t('prizes')), prizes, h('button', { type: 'button', class: 'secondary', onclick: addPrize }, t('addPrize'))),
-    h('button', { type: 'submit' }, t('addRound')),
+    h('fieldset', {}, h('legend', {}, t('prizes')), prizes, h('button', { type: 'button', class: 'secondary', onclick: () => addPrize({ name: '', count: 1 }) }, t('addPrize'))),
+    h('button', { type: 'submit' }, round ? t('save') : t('addRound')),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void ctx.run(form, async () => {
       clearFieldErrors(form);
-      /** @param {Element} el @param {string} k */
-      const val = (el, k) => /** @type {HTMLInputElement} */ (el.querySelector(`[data-k="${k}"]`)).value;
-      const draw = [...groups.children].map((g) => {
-        /** @type {DrawGroup} */
-        const group = { count: Number(val(g, 'count')) };
-        if (val(g, 'difficulty')) group.difficulty = val(g, 'difficulty');
-        const topics = val(g, 'topics').split(',').map((x) => x.trim()).filter(Boolean);
-        if (topics.length) group.topics = topics;
-        return group;
-      });
-      const tiers = [...prizes.children].map((p) => ({ name: val(p, 'name').trim(), count: Number(val(p, 'count')) })).filter((p) => p.name);
-      /** @type {Record<string, unknown>} */
-      const body = {
-        title: title.value,
-        mode: mode.value,
-        opens_at: fromLocalInput(opens.value),
-        closes_at: fromLocalInput(closes.value),
-        questions_per_attempt: numberOrNull(perAttempt),
-        time_limit_minutes: numberOrNull(minutes),
-        grace_seconds: numberOrNull(grace),
-        draw,
-        ranking: ranking.map((r) => r.value),
-        answers_changeable: changeable.checked,
-        reveal: reveal.value,
-        prizes: tiers,
-      };
-      if (attempts.value) body.attempt_limit = Number(attempts.value);
-      if (predTarget.value) body.prediction = { target: predTarget.value, question: predQuestion.value };
+      const body = read();
+      if (round) {
+        const changed = Object.fromEntries(Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(initial[k])));
+        await api('PATCH', `/api/admin/rounds/${round.id}`, changed);
+        announce(t('saved'));
+        ctx.go(`#/contests/${contestId}/rounds`);
+        return;
+      }
       await post(`/api/admin/contests/${contestId}/rounds`, body);
       announce(t('roundAdded'));
       ctx.go(`#/contests/${contestId}/rounds`);

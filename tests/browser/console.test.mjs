@@ -139,7 +139,19 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await form.getByLabel('Giải 1: Tên giải').fill('Giải Nhất');
     await screen(page, '05-wizard-rounds');
     await form.getByRole('button', { name: 'Thêm đợt thi' }).click();
-    await page.getByRole('cell', { name: 'Tuần thi thứ nhất' }).waitFor();
+    await page.getByRole('cell', { name: 'Tuần thi thứ nhất', exact: true }).waitFor();
+
+    // Editing a round sends only what changed.
+    await page.getByRole('link', { name: 'Soạn: Tuần thi thứ nhất' }).click();
+    await page.getByRole('heading', { name: 'Sửa đợt thi: Tuần thi thứ nhất' }).waitFor();
+    assert.equal(await form.getByLabel('Số câu mỗi lượt thi').inputValue(), '3', 'the form holds the round');
+    await form.getByLabel('Tên đợt thi').fill('Tuần thi thứ nhất — tháng 12');
+    const [patch] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH' && /\/api\/admin\/rounds\/\d+$/.test(r.url())),
+      form.getByRole('button', { name: 'Lưu' }).click(),
+    ]);
+    assert.deepEqual(patch.postDataJSON(), { title: 'Tuần thi thứ nhất — tháng 12' });
+    await page.getByRole('cell', { name: 'Tuần thi thứ nhất — tháng 12', exact: true }).waitFor();
 
     // Publishing now lists the problem: the bank cannot serve the draw rule.
     await page.getByRole('link', { name: '5. Công bố' }).click();
