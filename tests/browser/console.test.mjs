@@ -109,6 +109,17 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByLabel('Nội dung đồng ý xử lý dữ liệu cá nhân').fill('Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi để tổ chức cuộc thi.');
     await page.getByLabel('Phiên bản nội dung đồng ý').fill('2');
     await screen(page, '03-wizard-contest');
+    // A bad slug is refused with the error next to its field; the rest of the form stays.
+    const slug = page.getByLabel('Đường dẫn (slug)');
+    await slug.fill('Sai Slug!');
+    await page.getByRole('button', { name: 'Tạo', exact: true }).click();
+    await page.locator('[aria-invalid="true"]').first().waitFor();
+    assert.equal(await slug.getAttribute('aria-invalid'), 'true');
+    const slugError = await page.locator(`#${await slug.getAttribute('id')}-err`).textContent();
+    assert.ok(slugError && slugError.length > 3, 'a message next to the slug');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'slug', 'focus on the bad field');
+    assert.ok((await page.getByRole('alert').innerText()).length > 0, 'the error is announced');
+    await slug.fill(SLUG);
     await page.getByRole('button', { name: 'Tạo', exact: true }).click();
 
     // Step 2: units — the province's 2025 communes, then an agency tree from a CSV file.
