@@ -28,6 +28,12 @@ export async function livePage(ctx, contestId, roundId) {
   /** @type {{items: UnitRecord[]}} */
   const units = await get(`/api/admin/contests/${contestId}/units`);
   const names = new Map(units.items.map((u) => [u.code, u.name]));
+  const headcounts = new Map(units.items.map((u) => [u.code, u.headcount]));
+  /** Participants as a share of the unit's headcount, when it is known. @param {GroupCount} g */
+  const rate = (g) => {
+    const n = headcounts.get(g.code);
+    return n ? `${((100 * g.participants) / n).toFixed(1)} %` : '';
+  };
   const picker = h(
     'nav',
     { 'aria-label': t('round') },
@@ -86,7 +92,7 @@ export async function livePage(ctx, contestId, roundId) {
       numbers,
       h('summary', {}, t('numbers')),
       table(t('byCommune'), [t('commune'), t('participants'), t('attempts')], s.by_commune.map((g) => [names.get(g.code) ?? g.code, String(g.participants), String(g.attempts)])),
-      table(t('byUnit'), [t('name'), t('participants'), t('attempts')], s.by_unit.map((g) => [names.get(g.code) ?? g.code, String(g.participants), String(g.attempts)])),
+      table(t('byUnit'), [t('name'), t('participants'), t('attempts'), t('headcount'), t('rate')], s.by_unit.map((g) => [names.get(g.code) ?? g.code, String(g.participants), String(g.attempts), String(headcounts.get(g.code) ?? ''), rate(g)])),
     );
   };
 

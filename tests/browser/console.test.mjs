@@ -245,6 +245,8 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.equal(result.type, 'result', JSON.stringify(result));
     assert.equal(result.correct, 3, "'Đúng' is right in this bank");
     await page.locator('#tile-submitted b', { hasText: '1' }).waitFor();
+    await page.getByText('Bảng số liệu').click();
+    await page.getByRole('row', { name: /Phòng Phổ biến 1 1 14 7\.1 %/ }).waitFor();
     await page.locator('#tile-in_progress b', { hasText: '0' }).waitFor();
     await screen(page, '11-live-moving');
     await player.context().close();
