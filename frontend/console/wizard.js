@@ -411,6 +411,11 @@ export async function questionsPage(ctx, id) {
             return [topic, diffName(d), String(n)];
           }))
         : null,
+      bank.items.length
+        ? h('details', {}, h('summary', {}, t('bankList')),
+            table(t('bankList'), [t('code'), t('topic'), t('difficulty'), t('question'), t('version')],
+              bank.items.slice(0, 200).map((q) => [q.code, q.topic, diffName(q.difficulty), q.text, String(q.version)])))
+        : null,
     );
   };
   const file = input({ type: 'file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });

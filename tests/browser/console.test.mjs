@@ -192,6 +192,8 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByText('Đã nhập: 6 câu mới, 0 câu sửa, 0 câu không đổi.').first().waitFor();
     await page.getByText('Ngân hàng có 6 câu hỏi.').waitFor();
     assert.equal(await page.locator('#import-errors').count(), 0, 'the old report is gone');
+    await page.getByText('Các câu hỏi (tối đa 200 câu đầu)').first().click();
+    await page.getByRole('cell', { name: 'Câu hỏi số 6 về chuyển đổi số?' }).waitFor();
     await screen(page, '08-questions');
 
     // Step 5: publish.
