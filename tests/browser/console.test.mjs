@@ -344,3 +344,44 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await context.close();
   }
 });
+
+test('a viewer sees the contests but no authoring or running controls', { timeout: 60_000 }, async () => {
+  // The admin invites a viewer through the API (session cookie + CSRF header).
+  const login = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+  assert.equal(login.status, 200);
+  const { csrf_token } = await login.json();
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  const me = await (await fetch(`${server.base}/api/admin/me`, { headers: { cookie } })).json();
+  const org = me.memberships[0].organisation_id;
+  const added = await fetch(`${server.base}/api/admin/orgs/${org}/members`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf_token },
+    body: JSON.stringify({ email: 'xem@stp.example', display_name: 'Người xem', role: 'viewer' }),
+  });
+  assert.equal(added.status, 201);
+  const { temporary_password } = await added.json();
+
+  const { context, page, problems } = await desktop();
+  try {
+    await page.goto(`${server.base}/console/#/login`);
+    await page.getByLabel('Thư điện tử').fill('xem@stp.example');
+    await page.getByLabel('Mật khẩu').fill(temporary_password);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Tạo cuộc thi mới' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Nhật ký' }).count(), 0, 'the audit log is for organisers');
+    assert.equal(await page.getByRole('link', { name: 'Thành viên' }).count(), 0);
+    // The contest of the first test: its results, read-only.
+    await page.getByRole('link', { name: /^Kết quả:/ }).first().click();
+    await page.getByRole('heading', { level: 1, name: /Kết quả và giải thưởng/ }).waitFor();
+    await page.locator('#winners h2').waitFor();
+    assert.equal(await page.getByRole('button', { name: /Xác minh|Công bố|Truất quyền/ }).count(), 0, 'no verifying, publishing or disqualifying');
+    await screen(page, '17-viewer-results');
+    await page.goto(`${server.base}/console/#/members`);
+    await page.getByText('Chỉ quản trị viên của tổ chức xem được trang này.').waitFor();
+    await assertAccessible(page, 'console members as a viewer');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
