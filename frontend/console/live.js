@@ -44,7 +44,14 @@ export async function livePage(ctx, contestId, roundId) {
   const charts = h('div', { class: 'charts' });
   const numbers = h('details', {});
   /** @type {{t: number, registered: number, attempts: number, submitted: number, in_progress: number, aps: number}[]} */
-  const history = [];
+  let history = [];
+  // Kept for the browser tab, so a reload does not wipe the charts.
+  const historyKey = `thiluat:console:live:${round.id}`;
+  try {
+    history = JSON.parse(sessionStorage.getItem(historyKey) || '[]').filter((/** @type {{t: number}} */ p) => p.t > Date.now() - KEEP * POLL_MS);
+  } catch {
+    history = [];
+  }
   let paused = false;
   const pause = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false' }, t('pause'));
   pause.addEventListener('click', () => {
@@ -57,6 +64,7 @@ export async function livePage(ctx, contestId, roundId) {
   const draw = (s) => {
     history.push({ t: s.server_ms, registered: s.registered, attempts: s.attempts, submitted: s.submitted, in_progress: s.in_progress, aps: s.answers_per_second });
     if (history.length > KEEP) history.shift();
+    sessionStorage.setItem(historyKey, JSON.stringify(history));
     stamp.textContent = t('updated', { time: when(s.server_ms) });
     const counters = /** @type {const} */ ([
       ['registered', 'registered', s.registered],

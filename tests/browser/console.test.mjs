@@ -251,6 +251,12 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByRole('row', { name: /Phòng Phổ biến 1 1 14 7\.1 %/ }).waitFor();
     await page.locator('#tile-in_progress b', { hasText: '0' }).waitFor();
     await screen(page, '11-live-moving');
+    // A reload keeps the charts' history (the tab's sessionStorage).
+    const before = await page.locator('#chart-participants polyline').first().getAttribute('points');
+    await page.reload();
+    await page.locator('#tile-submitted b', { hasText: '1' }).waitFor();
+    const pointsAfter = ((await page.locator('#chart-participants polyline').first().getAttribute('points')) ?? '').split(' ').length;
+    assert.ok(pointsAfter > (before ?? '').split(' ').length, `history kept across the reload (${pointsAfter} points)`);
     await player.context().close();
 
     // Close, finalise, verify.
