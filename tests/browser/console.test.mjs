@@ -341,10 +341,17 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
     await screen(page, '16-account-en');
+    // The password change rotates the session; the next write still passes the CSRF check.
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password (10 to 128 characters)').fill('một mật khẩu mới rất dài');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
     await page.getByRole('button', { name: 'Log out everywhere' }).click();
     await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
     const me = await page.evaluate(() => fetch('/api/admin/me').then((r) => r.status));
     assert.equal(me, 401, 'the session is gone');
+    const relog = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: 'một mật khẩu mới rất dài' }) });
+    assert.equal(relog.status, 200, 'the new password works');
     assert.deepEqual(problems, [], 'no page errors or refused resources');
   } finally {
     await context.close();
@@ -353,7 +360,8 @@ test('an organiser runs a whole contest from the console while a citizen plays',
 
 test('a viewer sees the contests but no authoring or running controls', { timeout: 60_000 }, async () => {
   // The admin invites a viewer through the API (session cookie + CSRF header).
-  const login = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+  // (The first test changed the admin's password.)
+  const login = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: 'một mật khẩu mới rất dài' }) });
   assert.equal(login.status, 200);
   const { csrf_token } = await login.json();
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
