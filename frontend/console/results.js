@@ -91,7 +91,7 @@ export async function resultsPage(ctx, contestId) {
   await load();
 }
 
-/** Disqualify a participant (or undo it) with a reason; results are recomputed by the server. @param {Ctx} ctx @param {() => Promise<void>} reload */
+/** Disqualify a participant (or undo it), or mark them as staff, with a reason; results are recomputed by the server. @param {Ctx} ctx @param {() => Promise<void>} reload */
 function disqualifyForm(ctx, reload) {
   const id = input({ type: 'number', min: 1, required: true });
   const reason = input({ type: 'text', required: true });
@@ -100,13 +100,22 @@ function disqualifyForm(ctx, reload) {
     h('div', { class: 'row' }, field(t('participantId'), id), field(t('reason'), reason, { name: 'reason' })),
     h('div', { class: 'row' },
       h('button', { type: 'submit', class: 'danger', value: 'disqualify' }, t('disqualify')),
-      h('button', { type: 'submit', class: 'secondary', value: 'requalify' }, t('requalify'))));
+      h('button', { type: 'submit', class: 'secondary', value: 'requalify' }, t('requalify')),
+      h('button', { type: 'submit', class: 'secondary', value: 'staff' }, t('markStaff')),
+      h('button', { type: 'submit', class: 'secondary', value: 'unstaff' }, t('unmarkStaff'))));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const action = /** @type {HTMLButtonElement | null} */ (/** @type {SubmitEvent} */ (e).submitter)?.value === 'requalify' ? 'requalify' : 'disqualify';
+    const action = /** @type {HTMLButtonElement | null} */ (/** @type {SubmitEvent} */ (e).submitter)?.value ?? 'disqualify';
     void ctx.run(form, async () => {
-      await post(`/api/admin/participants/${Number(id.value)}/${action}`, { reason: reason.value });
-      announce(t(action === 'requalify' ? 'requalified' : 'disqualified', { id: id.value }));
+      const who = `/api/admin/participants/${Number(id.value)}`;
+      if (action === 'staff' || action === 'unstaff') {
+        // Staff may play but may not win.
+        await post(`${who}/staff`, { staff: action === 'staff', reason: reason.value });
+        announce(t(action === 'staff' ? 'staffMarked' : 'staffUnmarked', { id: id.value }));
+      } else {
+        await post(`${who}/${action === 'requalify' ? 'requalify' : 'disqualify'}`, { reason: reason.value });
+        announce(t(action === 'requalify' ? 'requalified' : 'disqualified', { id: id.value }));
+      }
       await reload();
     });
   });

@@ -311,6 +311,11 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByText(/Chưa có người đạt giải/).waitFor();
     await dq.getByRole('button', { name: 'Khôi phục' }).click();
     await row.waitFor();
+    // Staff may play but not win.
+    await dq.getByRole('button', { name: 'Đánh dấu là cán bộ tổ chức' }).click();
+    await page.getByText(/Chưa có người đạt giải/).waitFor();
+    await dq.getByRole('button', { name: 'Bỏ đánh dấu cán bộ' }).click();
+    await row.waitFor();
 
     // Audit log: filtered, and downloadable.
     await page.getByRole('link', { name: 'Nhật ký' }).click();
