@@ -302,6 +302,13 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.match(first, /,1998,/, 'masked export keeps the birth year only');
     assert.ok(!first.includes('Lò Thị Mai'), 'the name is masked without the personal-data permission');
     assert.match(first, /,3,/, 'three correct answers');
+    // The admin may export personal data: that file names her; the XLSX is a real workbook.
+    const [personal] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải kèm dữ liệu cá nhân (CSV)' }).click()]);
+    assert.match(await readFile(/** @type {string} */ (await personal.path()), 'utf8'), /Lò Thị Mai/);
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải kết quả (XLSX)' }).click()]);
+    const workbook = await readFile(/** @type {string} */ (await xlsx.path()));
+    assert.equal(workbook.subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
+    assert.ok(workbook.includes(Buffer.from('xl/worksheets/')), 'with a worksheet');
 
     // Disqualifying the winner with a reason recomputes the results: no winner is left.
     const dq = page.locator('#disqualify');
