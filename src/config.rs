@@ -84,6 +84,11 @@ pub struct JobsConfig {
     /// Pending stream entries idle this long are reclaimed from a dead consumer.
     pub reclaim_idle_ms: u64,
     pub consumer_name: Option<String>,
+    /// While more websocket messages than this are being handled on the node, the persister
+    /// waits (the events are safe in Redis), so a deadline spike gets the CPU first …
+    pub persister_yield_in_flight: i64,
+    /// … but never for longer than this: Postgres falls at most this far behind.
+    pub persister_max_defer_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -138,7 +143,15 @@ impl Default for RedisConfig {
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { enabled: true, persister_batch: 1000, idle_poll_ms: 100, reclaim_idle_ms: 30_000, consumer_name: None }
+        Self {
+            enabled: true,
+            persister_batch: 1000,
+            idle_poll_ms: 100,
+            reclaim_idle_ms: 30_000,
+            consumer_name: None,
+            persister_yield_in_flight: 32,
+            persister_max_defer_ms: 5_000,
+        }
     }
 }
 
@@ -211,6 +224,12 @@ impl Config {
         }
         if let Some(v) = get("JOBS_ENABLED") {
             self.jobs.enabled = parse("THILUAT_JOBS_ENABLED", v)?;
+        }
+        if let Some(v) = get("JOBS_PERSISTER_YIELD_IN_FLIGHT") {
+            self.jobs.persister_yield_in_flight = parse("THILUAT_JOBS_PERSISTER_YIELD_IN_FLIGHT", v)?;
+        }
+        if let Some(v) = get("JOBS_PERSISTER_MAX_DEFER_MS") {
+            self.jobs.persister_max_defer_ms = parse("THILUAT_JOBS_PERSISTER_MAX_DEFER_MS", v)?;
         }
         if let Some(v) = get("SECRET") {
             self.secret = Secret::new(v);

@@ -13,6 +13,9 @@ pub struct Metrics {
     pub submits: IntCounterVec,
     pub ack_latency: Histogram,
     pub open_connections: IntGauge,
+    /// Websocket messages being handled right now on this node: the persister yields to
+    /// them while there are many (a deadline spike), see `jobs::persister_loop`.
+    pub in_flight: IntGauge,
     /// Stream entries not yet written to Postgres, per round.
     pub persister_lag: IntGaugeVec,
     pub persisted_events: IntCounterVec,
@@ -31,6 +34,8 @@ impl Metrics {
         )
         .expect("valid metric");
         let open_connections = IntGauge::new("open_connections", "Open websocket connections").expect("valid metric");
+        let in_flight =
+            IntGauge::new("ws_messages_in_flight", "Websocket messages being handled").expect("valid metric");
         let persister_lag =
             IntGaugeVec::new(Opts::new("persister_lag_events", "Stream entries not yet in Postgres"), &["round"])
                 .expect("valid metric");
@@ -42,12 +47,13 @@ impl Metrics {
             Box::new(submits.clone()),
             Box::new(ack_latency.clone()),
             Box::new(open_connections.clone()),
+            Box::new(in_flight.clone()),
             Box::new(persister_lag.clone()),
             Box::new(persisted_events.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
-        Self { registry, answers, submits, ack_latency, open_connections, persister_lag, persisted_events }
+        Self { registry, answers, submits, ack_latency, open_connections, in_flight, persister_lag, persisted_events }
     }
 
     pub fn render(&self) -> String {

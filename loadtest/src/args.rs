@@ -57,6 +57,16 @@ pub struct Args {
     /// The server's process id: its VmRSS is read before connecting and after.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Processes whose CPU time (user + system, from /proc) is reported for the measured
+    /// phase, e.g. the server, its Redis and Postgres: `--cpu-pids 123,456`.
+    #[arg(long, value_delimiter = ',')]
+    pub cpu_pids: Vec<u32>,
+    /// `idle` only: connect this many participants first, read the server's RSS, then connect
+    /// the rest; the report's marginal figure is (RSS after all − RSS after the first wave) ÷
+    /// (the rest), the cost of one more connection with fixed costs (caches, pools, allocator
+    /// arenas) already paid.
+    #[arg(long)]
+    pub first_wave: Option<usize>,
     /// After the run, count acknowledged answers and submits missing from this Postgres database.
     #[arg(long)]
     pub check_db: Option<String>,

@@ -97,8 +97,44 @@ fn rss_kb(pid: u32) -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+/// Linux reports process times in USER_HZ, 100 on every architecture it runs on here.
+fn clock_ticks_per_s() -> f64 {
+    100.0
+}
+
 fn with_progress(progress: &Mutex<Progress>, f: impl FnOnce(&mut Progress)) {
     f(&mut progress.lock().unwrap_or_else(|p| p.into_inner()));
+}
+
+/// Waits for `count` participants to report ready (or failed); returns how many are ready.
+async fn wait_ready(events: &mut mpsc::UnboundedReceiver<Event>, count: usize) -> usize {
+    let (mut ready, mut answered) = (0, 0);
+    while answered < count {
+        match events.recv().await {
+            Some(Event::Ready(ok)) => {
+                answered += 1;
+                ready += usize::from(ok);
+            }
+            Some(Event::Done { .. }) => {}
+            None => break,
+        }
+    }
+    ready
 }
 
 /// Waits for `count` events of the current phase; returns how many stay alive.
@@ -184,23 +220,31 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
     let (ev_tx, mut events) = mpsc::unbounded_channel();
     let t = Instant::now();
     let total = tokens.len();
-    for (idx, token) in tokens {
+    let first_wave = match (args.scenario, args.first_wave) {
+        (Scenario::Idle, Some(n)) if n < total => n,
+        _ => total,
+    };
+    let mut tokens = tokens.into_iter();
+    for (idx, token) in tokens.by_ref().take(first_wave) {
         tokio::spawn(participant::run(ctx.clone(), idx, token, go_rx.clone(), ev_tx.clone()));
+    }
+    let mut ready = wait_ready(&mut events, first_wave).await;
+    if first_wave < total {
+        // Let the first wave's start-up garbage settle before the reading.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let kb = args.server_pid.and_then(rss_kb);
+        with_progress(&progress, |p| {
+            p.first_wave_ready = Some(ready);
+            p.rss_after_first_wave_kb = kb;
+        });
+        say(format!("first wave: {ready} of {first_wave} ready, server RSS {kb:?} kB"));
+        for (idx, token) in tokens {
+            tokio::spawn(participant::run(ctx.clone(), idx, token, go_rx.clone(), ev_tx.clone()));
+        }
+        ready += wait_ready(&mut events, total - first_wave).await;
     }
     drop(ev_tx);
     drop(go_rx);
-    let mut ready = 0usize;
-    let mut answered = 0usize;
-    while answered < total {
-        match events.recv().await {
-            Some(Event::Ready(ok)) => {
-                answered += 1;
-                ready += usize::from(ok);
-            }
-            Some(Event::Done { .. }) => {}
-            None => break,
-        }
-    }
     let connect_s = t.elapsed().as_secs_f64();
     with_progress(&progress, |p| {
         p.ready = Some(ready);
@@ -224,6 +268,8 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
         }
     }
 
+    let cpu_before: Vec<Option<u64>> = args.cpu_pids.iter().map(|&p| cpu_ticks(p)).collect();
+    let measured_from = Instant::now();
     match args.scenario {
         Scenario::DeadlineBurst => {
             say(format!("go: {ready} submits"));
@@ -261,6 +307,19 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
             with_progress(&progress, |p| p.rss_after_kb = kb);
         }
     }
+    let measured_s = measured_from.elapsed().as_secs_f64();
+    let cpu: Vec<report::CpuReport> = args
+        .cpu_pids
+        .iter()
+        .zip(cpu_before)
+        .map(|(&pid, before)| report::CpuReport {
+            pid,
+            name: process_name(pid),
+            cpu_s: before.zip(cpu_ticks(pid)).map(|(b, a)| (a.saturating_sub(b)) as f64 / clock_ticks_per_s()),
+            wall_s: measured_s,
+        })
+        .collect();
+    with_progress(&progress, |p| p.cpu = cpu);
     say("measured phase over");
 
     if let Some(bin) = &args.finalize_bin {

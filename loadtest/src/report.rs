@@ -24,6 +24,9 @@ pub struct Progress {
     pub rss_before_kb: Option<u64>,
     pub rss_after_connect_kb: Option<u64>,
     pub rss_after_kb: Option<u64>,
+    pub first_wave_ready: Option<usize>,
+    pub rss_after_first_wave_kb: Option<u64>,
+    pub cpu: Vec<CpuReport>,
     pub finalize: Option<String>,
     pub db: Option<DbCheck>,
     pub db_error: Option<String>,
@@ -88,6 +91,16 @@ pub struct SetupReport {
     pub connect_s: Option<f64>,
 }
 
+/// CPU time one process used during the measured phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct CpuReport {
+    pub pid: u32,
+    pub name: String,
+    pub cpu_s: Option<f64>,
+    /// The measured phase's length: cpu_s ÷ wall_s is the cores it kept busy.
+    pub wall_s: f64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct RssReport {
     pub pid: u32,
@@ -96,6 +109,10 @@ pub struct RssReport {
     pub after_kb: Option<u64>,
     /// (after − before) / participants ready.
     pub per_participant_bytes: Option<f64>,
+    /// With `--first-wave`: RSS once the first wave was connected, and (after − that) ÷ the
+    /// participants of the second wave.
+    pub after_first_wave_kb: Option<u64>,
+    pub marginal_per_participant_bytes: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,6 +133,7 @@ pub struct Report {
     pub measured: OpReport,
     pub closed_while_waiting: u64,
     pub rss: Option<RssReport>,
+    pub cpu: Vec<CpuReport>,
     pub finalize: Option<String>,
     pub db: Option<DbCheck>,
     pub db_error: Option<String>,
@@ -133,12 +151,18 @@ pub fn build(args: &Args, s: &Stats, p: Progress, wall: Duration, aborted: bool,
             (Some(b), Some(a), Some(n)) if n > 0 => Some((a as f64 - b as f64) * 1024.0 / n as f64),
             _ => None,
         };
+        let marginal = match (p.rss_after_first_wave_kb, p.rss_after_kb, p.first_wave_ready, p.ready) {
+            (Some(w), Some(a), Some(n1), Some(n)) if n > n1 => Some((a as f64 - w as f64) * 1024.0 / (n - n1) as f64),
+            _ => None,
+        };
         RssReport {
             pid,
             before_kb: p.rss_before_kb,
             after_connect_kb: p.rss_after_connect_kb,
             after_kb: p.rss_after_kb,
             per_participant_bytes: per,
+            after_first_wave_kb: p.rss_after_first_wave_kb,
+            marginal_per_participant_bytes: marginal,
         }
     });
     let uses_duration = matches!(scenario, crate::args::Scenario::Sustained | crate::args::Scenario::Idle);
@@ -170,6 +194,7 @@ pub fn build(args: &Args, s: &Stats, p: Progress, wall: Duration, aborted: bool,
         measured: op_report(scenario.measured_op(), &s.measured),
         closed_while_waiting: s.closed_while_waiting,
         rss,
+        cpu: p.cpu.clone(),
         finalize: p.finalize,
         lost: p.db.as_ref().map(|d| d.lost),
         db: p.db,
@@ -262,6 +287,10 @@ pub fn text(r: &Report) -> String {
     let _ = writeln!(out, "measured");
     op_lines(&mut out, &r.measured);
     let _ = writeln!(out, "  sockets closed while waiting  {}", r.closed_while_waiting);
+    for c in &r.cpu {
+        let cpu = c.cpu_s.map_or_else(|| "-".into(), |v| format!("{v:.2} s"));
+        let _ = writeln!(out, "cpu during the measured phase: {} (pid {}) {cpu} in {:.1} s", c.name, c.pid, c.wall_s);
+    }
     if let Some(rss) = &r.rss {
         let kb = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| format!("{x} kB"));
         let _ = writeln!(
@@ -273,6 +302,13 @@ pub fn text(r: &Report) -> String {
             kb(rss.after_kb),
             opt(rss.per_participant_bytes, 0)
         );
+        if let Some(m) = rss.marginal_per_participant_bytes {
+            let _ = writeln!(
+                out,
+                "  after the first wave {}   marginal per participant {m:.0} bytes",
+                kb(rss.after_first_wave_kb)
+            );
+        }
     }
     if let Some(f) = &r.finalize {
         let _ = writeln!(out, "finalize            {f}");

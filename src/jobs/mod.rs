@@ -59,7 +59,18 @@ async fn sweeper(play: Play) {
 
 async fn persister_loop(pg: PgPool, play: Play, metrics: Metrics, config: JobsConfig, consumer: String) {
     let opts = persister::Options { batch: config.persister_batch, reclaim_idle_ms: config.reclaim_idle_ms };
+    let max_defer = Duration::from_millis(config.persister_max_defer_ms);
+    let mut deferring_since: Option<tokio::time::Instant> = None;
     loop {
+        // A spike (a whole province submitting at the deadline) is answered first: the events
+        // wait in Redis's fsynced stream, and bigger batches later cost Postgres less per event.
+        let busy = metrics.in_flight.get() > config.persister_yield_in_flight;
+        let since = busy.then(|| *deferring_since.get_or_insert_with(tokio::time::Instant::now));
+        if persister_defers(busy, since.map(|s| s.elapsed()), max_defer) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        deferring_since = None;
         let rounds = play.redis().armed_rounds().await.unwrap_or_default();
         let mut written = 0;
         for round_id in rounds {
@@ -79,5 +90,26 @@ async fn persister_loop(pg: PgPool, play: Play, metrics: Metrics, config: JobsCo
         if written == 0 {
             tokio::time::sleep(Duration::from_millis(config.idle_poll_ms)).await;
         }
+    }
+}
+
+/// Whether the persister waits this turn: only while the node is busy, and only until it has
+/// waited `max_defer` in a row (then it writes a batch whatever the load).
+fn persister_defers(busy: bool, deferring_for: Option<Duration>, max_defer: Duration) -> bool {
+    busy && deferring_for.is_some_and(|d| d < max_defer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_persister_yields_to_a_spike_but_not_for_ever() {
+        let max = Duration::from_secs(5);
+        assert!(!persister_defers(false, None, max), "an idle node persists at once");
+        assert!(persister_defers(true, Some(Duration::ZERO), max), "a busy node waits");
+        assert!(persister_defers(true, Some(Duration::from_millis(4_999)), max));
+        assert!(!persister_defers(true, Some(max), max), "after max_defer it writes anyway");
+        assert!(!persister_defers(true, Some(Duration::from_secs(60)), max));
     }
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use actix_ws::{CloseCode, CloseReason, Message, ProtocolError};
+use actix_ws::{CloseCode, CloseReason, Item, Message, ProtocolError};
 use futures_util::StreamExt;
 
 use super::messages::{ClientMessage, ServerMessage};
@@ -13,6 +13,11 @@ use crate::http::{ApiError, AppState};
 use crate::play::PlayError;
 
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longer messages (snapshots) leave as fragments of at most this size, each handed to the
+/// connection before the next is queued: actix keeps a connection's write buffer at the
+/// largest chunk it ever held (up to 128 KiB), so one 12 KB snapshot sent whole would cost
+/// every idle socket 16 KB for as long as it stays open. Clients see one message.
+const FRAGMENT_BYTES: usize = 4 * 1024;
 const HEARTBEAT: Duration = Duration::from_secs(15);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -67,7 +72,9 @@ async fn run(
                 match frame {
                     Ok(Message::Text(text)) => {
                         let reply = if limiter.check().is_ok() {
-                            handle_text(&state, cred, &text).await
+                            // Boxed: the idle task stays small (the handlers' state lives only
+                            // while a message is being handled).
+                            Box::pin(handle_text(&state, cred, &text)).await
                         } else {
                             refused += 1;
                             if refused > crate::limits::WS_HARD_LIMIT {
@@ -77,7 +84,7 @@ async fn run(
                             let reference = ClientMessage::decode(&text).ok().and_then(|m| m.reference());
                             ServerMessage::error("rate_limited", reference)
                         };
-                        if session.text(reply.encode()).await.is_err() {
+                        if send_text(&mut session, reply.encode()).await.is_err() {
                             break None;
                         }
                     }
@@ -114,6 +121,65 @@ async fn run(
     let _ = session.close(close).await;
 }
 
+/// Sends one text message, fragmented above `FRAGMENT_BYTES` (at UTF-8 boundaries, so each
+/// fragment is valid text on its own too).
+async fn send_text(session: &mut actix_ws::Session, text: String) -> Result<(), actix_ws::Closed> {
+    if text.len() <= FRAGMENT_BYTES {
+        return session.text(text).await;
+    }
+    let cuts = fragments(&text, FRAGMENT_BYTES);
+    let bytes = actix_web::web::Bytes::from(text);
+    let last = cuts.len() - 1;
+    for (i, &(from, to)) in cuts.iter().enumerate() {
+        let part = bytes.slice(from..to);
+        let item = match i {
+            0 => Item::FirstText(part),
+            i if i == last => Item::Last(part),
+            _ => Item::Continue(part),
+        };
+        session.continuation(item).await?;
+        // Let the connection (a task on this thread) write the fragment out first.
+        tokio::task::yield_now().await;
+    }
+    Ok(())
+}
+
+/// Byte ranges of at most `max` bytes (at least one character each) that cut `text` at
+/// character boundaries.
+fn fragments(text: &str, max: usize) -> Vec<(usize, usize)> {
+    let mut cuts = Vec::with_capacity(text.len() / max.max(1) + 1);
+    let mut end = 0;
+    while end < text.len() {
+        let mut next = (end + max).min(text.len());
+        while !text.is_char_boundary(next) {
+            next -= 1;
+        }
+        if next == end {
+            // `max` is shorter than this character: take the character whole.
+            next = end + text[end..].chars().next().map_or(1, char::len_utf8);
+        }
+        cuts.push((end, next));
+        end = next;
+    }
+    cuts
+}
+
+/// Counts a message as being handled until dropped (also on unwinding).
+struct InFlight<'a>(&'a prometheus::IntGauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMessage {
     let message = match ClientMessage::decode(text) {
         Ok(m) => m,
@@ -122,7 +188,10 @@ async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMe
     let reference = message.reference();
     let started = Instant::now();
     let is_answer = matches!(message, ClientMessage::Answer { .. });
-    let reply = dispatch(state, cred, message).await;
+    let reply = {
+        let _in_flight = InFlight::enter(&state.metrics.in_flight);
+        dispatch(state, cred, message).await
+    };
     let m = &state.metrics;
     match (&reply, is_answer) {
         (Ok(ServerMessage::Ack { status, .. }), _) => {
@@ -166,4 +235,29 @@ async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) ->
         }
         ClientMessage::Ping {} => ServerMessage::Pong { server_ms: play.redis().now_ms().await? },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fragments;
+
+    #[test]
+    fn fragments_cover_the_text_at_character_boundaries() {
+        let text = "Điều 16. Hiến pháp năm 2013 — quyền bình đẳng trước pháp luật. ".repeat(300);
+        for max in [1, 2, 3, 7, 64, 4096, text.len(), text.len() + 1] {
+            let cuts = fragments(&text, max);
+            let mut joined = String::new();
+            let mut at = 0;
+            for &(from, to) in &cuts {
+                assert_eq!(from, at, "fragments follow each other");
+                assert!(to > from, "no empty fragment");
+                assert!(to - from <= max.max(3), "a fragment is at most max bytes (or one character)");
+                joined.push_str(&text[from..to]); // panics unless both ends are boundaries
+                at = to;
+            }
+            assert_eq!(joined, text, "max {max}");
+        }
+        assert!(fragments(&text, 4096).len() <= text.len().div_ceil(4096 - 3), "few fragments");
+        assert!(fragments("", 4096).is_empty());
+    }
 }

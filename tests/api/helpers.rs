@@ -213,7 +213,7 @@ impl TestApp {
             .connect()
             .await
             .expect("websocket connects");
-        WsClient { conn, frames: Vec::new() }
+        WsClient { conn, frames: Vec::new(), partial: None, fragmented: 0 }
     }
 
     pub fn round(&self) -> i64 {
@@ -233,8 +233,19 @@ impl TestApp {
 
 pub struct WsClient {
     conn: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
-    /// Every text frame received, in order.
+    /// Every text message received, in order (fragmented ones reassembled).
     pub frames: Vec<String>,
+    /// The fragments so far of a message the server sent in pieces.
+    partial: Option<Vec<u8>>,
+    /// How many messages came fragmented.
+    pub fragmented: usize,
+}
+
+/// What one frame from the server amounts to.
+enum Incoming {
+    Text(String),
+    Close(Option<u16>),
+    Other,
 }
 
 impl WsClient {
@@ -246,7 +257,39 @@ impl WsClient {
         self.send_text(v.to_string()).await;
     }
 
-    /// The next text frame as JSON (pings are answered by the codec's peer; skipped here).
+    /// A frame as a whole message: fragments (long messages such as snapshots come as
+    /// FirstText, Continue…, Last) are joined, as a browser does.
+    fn take(&mut self, frame: awc::ws::Frame) -> Incoming {
+        use actix_ws::Item;
+        use awc::ws::Frame;
+        let bytes = match frame {
+            Frame::Text(bytes) => {
+                assert!(self.partial.is_none(), "a text frame inside a fragmented message");
+                bytes.to_vec()
+            }
+            Frame::Continuation(Item::FirstText(bytes)) => {
+                assert!(self.partial.replace(bytes.to_vec()).is_none(), "a second FirstText");
+                return Incoming::Other;
+            }
+            Frame::Continuation(Item::Continue(bytes)) => {
+                self.partial.as_mut().expect("Continue after FirstText").extend_from_slice(&bytes);
+                return Incoming::Other;
+            }
+            Frame::Continuation(Item::Last(bytes)) => {
+                let mut all = self.partial.take().expect("Last after FirstText");
+                all.extend_from_slice(&bytes);
+                self.fragmented += 1;
+                all
+            }
+            Frame::Close(reason) => return Incoming::Close(reason.map(|r| u16::from(r.code))),
+            _ => return Incoming::Other,
+        };
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        self.frames.push(text.clone());
+        Incoming::Text(text)
+    }
+
+    /// The next text message as JSON (pings are answered by the codec's peer; skipped here).
     pub async fn recv(&mut self) -> Value {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(10), self.conn.next())
@@ -254,14 +297,10 @@ impl WsClient {
                 .expect("a frame within 10 s")
                 .expect("socket open")
                 .expect("valid frame");
-            match frame {
-                awc::ws::Frame::Text(bytes) => {
-                    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
-                    self.frames.push(text.clone());
-                    return serde_json::from_str(&text).expect("JSON frame");
-                }
-                awc::ws::Frame::Close(reason) => panic!("socket closed: {reason:?}"),
-                _ => continue,
+            match self.take(frame) {
+                Incoming::Text(text) => return serde_json::from_str(&text).expect("JSON frame"),
+                Incoming::Close(code) => panic!("socket closed: {code:?}"),
+                Incoming::Other => continue,
             }
         }
     }
@@ -270,9 +309,11 @@ impl WsClient {
     pub async fn closed(&mut self) -> Option<u16> {
         loop {
             match tokio::time::timeout(Duration::from_secs(10), self.conn.next()).await.expect("closes within 10 s") {
-                Some(Ok(awc::ws::Frame::Close(reason))) => return reason.map(|r| u16::from(r.code)),
-                Some(Ok(awc::ws::Frame::Text(bytes))) => self.frames.push(String::from_utf8_lossy(&bytes).into_owned()),
-                Some(Ok(_)) => continue,
+                Some(Ok(frame)) => {
+                    if let Incoming::Close(code) = self.take(frame) {
+                        return code;
+                    }
+                }
                 _ => return None,
             }
         }
