@@ -1,16 +1,17 @@
 // Types of the JSON that app.js exchanges with the server (docs/protocol.md), for the type check
 // only (tests/browser/tsconfig.json): this file is not served, so app.js stays small.
 
-interface Auth { token: string; participant_id: number; display_name: string }
+interface Auth { token: string; participant_id: number; display_name: string; referral_code?: string }
 interface Unit { code: string; name: string }
 interface Round {
   id: number; title: string; opens_at_ms: number; closes_at_ms: number; time_limit_ms: number;
   attempt_limit: number | null; questions_per_attempt: number; prediction: { target: string; question: string } | null;
-  finalized: boolean;
+  finalized: boolean; prizes?: { name: string; count: number }[]; reveal?: 'after_close' | 'after_submit' | 'never';
 }
 /** GET /api/contests/{slug} */
 interface Contest {
-  slug: string; title: string; organiser: string; rules_md: string; cccd_required: boolean; min_age: number | null;
+  slug: string; title: string; organiser: string; rules_md: string; rules_html: string; consent_html?: string;
+  cccd_required: boolean; min_age: number | null;
   consent: { version: string; text: string }; province_code: string | null; rounds: Round[]; units: Unit[];
 }
 interface Question { id: number; text: string; multi: boolean; options: { id: number; text: string }[] }
@@ -52,3 +53,10 @@ interface StartReq { round_id: number; request_id: string }
 /** HTTP error envelope's body: `{"error": ApiError}`. */
 interface FieldErr { field: string; code: string; message: string }
 interface ApiError { code: string; message: string; field?: string; fields?: FieldErr[] }
+
+/** GET /api/rounds/{round}/attempts/{attempt}/review */
+interface Review {
+  round_id: number; attempt_id: string; correct: number; total: number;
+  questions: { question_id: number; text: string; options: { id: number; text: string }[]; chosen: number[];
+    correct_options: number[]; is_correct: boolean; explanation: string; law: string; article: string }[];
+}

@@ -115,6 +115,8 @@ static VI: &[(&str, &str)] = &[
     ("not_a_winner", "Thí sinh này hiện không có giải trong đợt thi đã chọn."),
     ("answer_locked", "Đợt thi này không cho phép sửa câu trả lời đã lưu."),
     ("winners_unverified", "Còn người đoạt giải chưa được xác minh, chưa thể công bố danh sách."),
+    ("overall_ranking_off", "Cuộc thi này không xếp hạng chung qua các đợt thi."),
+    ("unknown_prize", "Tên giải không có trong cơ cấu giải của cuộc thi."),
 ];
 
 static EN: &[(&str, &str)] = &[
@@ -190,6 +192,8 @@ static EN: &[(&str, &str)] = &[
     ("not_a_winner", "This participant holds no prize in that round."),
     ("answer_locked", "This round does not allow changing a saved answer."),
     ("winners_unverified", "Some winners are not verified yet; the list cannot be published."),
+    ("overall_ranking_off", "This contest does not rank participants over its rounds."),
+    ("unknown_prize", "This prize name is not among the contest's prizes."),
 ];
 
 static VI_LABELS: &[(&str, &str)] = &[
@@ -201,6 +205,7 @@ static VI_LABELS: &[(&str, &str)] = &[
     ("commune_code", "Xã, phường, đặc khu"),
     ("unit_code", "Đơn vị dự thi"),
     ("consent", "Đồng ý xử lý dữ liệu cá nhân"),
+    ("occupation", "Nghề nghiệp"),
 ];
 
 static EN_LABELS: &[(&str, &str)] = &[
@@ -212,6 +217,7 @@ static EN_LABELS: &[(&str, &str)] = &[
     ("commune_code", "Commune"),
     ("unit_code", "Participating unit"),
     ("consent", "Consent to personal-data processing"),
+    ("occupation", "Occupation"),
 ];
 
 fn lookup(table: &'static [(&str, &'static str)], key: &str) -> Option<&'static str> {

@@ -260,7 +260,12 @@ impl Play {
             draw::draw(&round.drawables(), &round.draw_rule, &mut rng).map_err(PlayError::Unavailable)?
         };
         let new_id = uuid::Uuid::new_v4().to_string();
-        let outcome = self.redis.start(round_id, participant_id, request_id, &new_id, &question_ids, 0).await?;
+        // An organiser's time extension for this participant (admin::extensions).
+        let extension_ms = crate::extension::extension_ms(&self.pg, participant_id, i64::from(round.row.time_limit_ms))
+            .await
+            .map_err(|e| PlayError::Unavailable(format!("time extension: {}", crate::telemetry::db_error(&e))))?;
+        let outcome =
+            self.redis.start(round_id, participant_id, request_id, &new_id, &question_ids, extension_ms).await?;
         let attempt_id = match outcome {
             StartOutcome::New(id) | StartOutcome::Existing(id) => id,
         };

@@ -40,7 +40,7 @@ pub const ROWS_PER_SHEET: usize = 1_048_575;
 #[derive(Deserialize)]
 pub struct ExportQuery {
     #[serde(default)]
-    personal: bool,
+    pub personal: bool,
 }
 
 const RESULTS_SQL: &str = "SELECT r.rank, p.full_name, p.dob, p.sex, p.phone_enc, p.phone_masked, p.cccd_enc, \
@@ -55,12 +55,12 @@ fn duration_text(ms: i64) -> String {
     format!("{:02}:{:02}.{:03}", s / 60, s % 60, ms % 1000)
 }
 
-fn vn_time(ms: i64) -> String {
+pub(crate) fn vn_time(ms: i64) -> String {
     let vn = FixedOffset::east_opt(7 * 3600).expect("+07:00 is valid");
     vn.timestamp_millis_opt(ms).single().map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()
 }
 
-fn mask_cccd(plain: &str) -> String {
+pub(crate) fn mask_cccd(plain: &str) -> String {
     let n = plain.chars().count();
     plain.chars().enumerate().map(|(i, c)| if i < 3 || i + 3 >= n { c } else { '•' }).collect()
 }
@@ -145,7 +145,6 @@ impl TieOrder {
     }
 }
 
-/// Checks the permission and writes the audit row before any data leaves.
 async fn authorize(
     who: &Organiser,
     state: &AppState,
@@ -153,15 +152,28 @@ async fn authorize(
     personal: bool,
     format: &str,
 ) -> Result<(), ApiError> {
+    authorize_round_export(who, state, round, personal, format, "results").await
+}
+
+/// Checks the permission and writes the audit row (`export.<what>[.personal]`) before any
+/// data leaves.
+pub async fn authorize_round_export(
+    who: &Organiser,
+    state: &AppState,
+    round: i64,
+    personal: bool,
+    format: &str,
+    what: &str,
+) -> Result<(), ApiError> {
     let (_, org) = round_org(&state.pg, who, round, Role::Viewer).await?;
     if personal && !who.require(org, Role::Viewer)?.personal_data_export {
         return Err(who.error(StatusCode::FORBIDDEN, "personal_data_forbidden"));
     }
-    let action = if personal { "export.results.personal" } else { "export.results" };
+    let action = if personal { format!("export.{what}.personal") } else { format!("export.{what}") };
     who.audit(
         &state.pg,
         Some(org),
-        action,
+        &action,
         ("round", Some(round.to_string())),
         json!({"format": format, "personal": personal}),
     )
@@ -176,51 +188,21 @@ pub async fn results_csv(
 ) -> Result<HttpResponse, ApiError> {
     let round = path.into_inner();
     authorize(&who, &state, round, query.personal, "csv").await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, actix_web::Error>>(8);
     let (pg, keys, personal) = (state.pg.clone(), state.keys.clone(), query.personal);
-    actix_web::rt::spawn(async move {
-        let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        let _ = out.write_record(RESULT_COLUMNS);
+    Ok(csv_response(&format!("ket-qua-dot-{round}.csv"), &RESULT_COLUMNS, move |out| async move {
         let mut rows = sqlx::query(RESULTS_SQL).bind(round).fetch(&pg);
         let mut order = TieOrder::default();
-        let mut stt = 0;
-        loop {
-            let row = match rows.try_next().await {
-                Ok(Some(row)) => row,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::error!(error = %crate::telemetry::db_error(&e), round.id = round, "results export failed");
-                    let _ = tx.send(Err(actix_web::error::ErrorInternalServerError("export failed"))).await;
-                    return;
-                }
-            };
-            stt += 1;
-            if let Ok(row) = cells(&row, personal, &keys) {
-                for values in order.push(row) {
-                    let _ = out.write_record(&values);
-                }
-            }
-            // A chunk every few hundred rows: memory stays flat however large the round.
-            if stt % 500 == 0 {
-                let full = std::mem::replace(&mut out, csv::Writer::from_writer(Vec::new()));
-                let chunk = full.into_inner().unwrap_or_default();
-                if tx.send(Ok(web::Bytes::from(chunk))).await.is_err() {
-                    return;
-                }
+        while let Some(row) = rows.try_next().await.map_err(|e| crate::telemetry::db_error(&e).to_string())? {
+            let row = cells(&row, personal, &keys).map_err(|e| crate::telemetry::db_error(&e).to_string())?;
+            for values in order.push(row) {
+                out.send(values).await?;
             }
         }
         for values in order.flush() {
-            let _ = out.write_record(&values);
+            out.send(values).await?;
         }
-        if let Ok(rest) = out.into_inner() {
-            let _ = tx.send(Ok(web::Bytes::from(rest))).await;
-        }
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", format!("attachment; filename=\"ket-qua-dot-{round}.csv\"")))
-        .streaming(body))
+        Ok(())
+    }))
 }
 
 pub async fn results_xlsx(
@@ -232,10 +214,10 @@ pub async fn results_xlsx(
     let round = path.into_inner();
     authorize(&who, &state, round, query.personal, "xlsx").await?;
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
-    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut writer = SheetWriter::new("Kết quả", &RESULT_COLUMNS);
+    writer.numbered = true;
     let mut rows = sqlx::query(RESULTS_SQL).bind(round).fetch(&state.pg);
     let mut order = TieOrder::default();
-    let mut writer = SheetWriter { book: &mut book, written: 0 };
     while let Some(row) = rows.try_next().await.map_err(|e| internal(&crate::telemetry::db_error(&e)))? {
         let row = cells(&row, query.personal, &state.keys).map_err(|e| internal(&crate::telemetry::db_error(&e)))?;
         for values in order.push(row) {
@@ -246,34 +228,138 @@ pub async fn results_xlsx(
     for values in order.flush() {
         writer.write(&values).map_err(|e| internal(&e))?;
     }
-    if writer.written == 0 {
-        writer.new_sheet().map_err(|e| internal(&e))?;
+    let bytes = writer.finish().map_err(|e| internal(&e))?;
+    Ok(xlsx_response(&format!("ket-qua-dot-{round}.xlsx"), bytes))
+}
+
+/// Where a streamed export's producer sends its rows.
+pub struct RowSink(tokio::sync::mpsc::Sender<Result<Vec<String>, ()>>);
+
+impl RowSink {
+    /// Fails when the client has gone away: the producer stops.
+    pub async fn send(&self, values: Vec<String>) -> Result<(), String> {
+        self.0.send(Ok(values)).await.map_err(|_| "the client went away".to_string())
     }
-    let bytes = book.save_to_buffer().map_err(|e| internal(&e))?;
-    Ok(HttpResponse::Ok()
+}
+
+/// A CSV download (UTF-8 with BOM, so Excel shows Vietnamese) whose rows `produce` sends
+/// while the body streams out: a bounded channel keeps memory flat however many rows there
+/// are. A failure is logged once and cuts the body short, so no half file looks complete.
+pub fn csv_response<F, Fut>(filename: &str, columns: &[&str], produce: F) -> HttpResponse
+where
+    F: FnOnce(RowSink) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<String>, ()>>(1024);
+    let failed = tx.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = produce(RowSink(tx)).await {
+            tracing::error!(error = %e, "export failed");
+            let _ = failed.send(Err(())).await;
+        }
+    });
+    let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    let state = (rx, Some(header), false);
+    let body = futures_util::stream::unfold(state, |(mut rx, header, done)| async move {
+        if done {
+            return None;
+        }
+        let bom: &[u8] = if header.is_some() { b"\xEF\xBB\xBF" } else { b"" };
+        let mut out = csv::Writer::from_writer(bom.to_vec());
+        if let Some(h) = &header {
+            let _ = out.write_record(h);
+        }
+        // One chunk per wake-up: whatever rows are ready, up to 500.
+        let mut finished = false;
+        match rx.recv().await {
+            Some(Ok(values)) => {
+                let _ = out.write_record(&values);
+                for _ in 0..499 {
+                    match rx.try_recv() {
+                        Ok(Ok(values)) => {
+                            let _ = out.write_record(&values);
+                        }
+                        Ok(Err(())) => {
+                            return Some((
+                                Err(actix_web::error::ErrorInternalServerError("export failed")),
+                                (rx, None, true),
+                            ))
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            Some(Err(())) => {
+                return Some((Err(actix_web::error::ErrorInternalServerError("export failed")), (rx, None, true)))
+            }
+            None => finished = true,
+        }
+        let bytes = out.into_inner().unwrap_or_default();
+        if finished && bytes.is_empty() {
+            return None;
+        }
+        Some((Ok(web::Bytes::from(bytes)), (rx, None, finished)))
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("content-disposition", format!("attachment; filename=\"{filename}\"")))
+        .streaming(body)
+}
+
+pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(("content-disposition", format!("attachment; filename=\"ket-qua-dot-{round}.xlsx\"")))
-        .body(bytes))
+        .insert_header(("content-disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(bytes)
 }
 
-/// Writes rows, starting a new sheet (with the header) past Excel's row limit.
-struct SheetWriter<'a> {
-    book: &'a mut rust_xlsxwriter::Workbook,
+/// Writes text rows into constant-memory sheets, starting a new sheet (with the header)
+/// past Excel's row limit. Several tables go in one book with [`SheetWriter::table`].
+pub struct SheetWriter {
+    book: rust_xlsxwriter::Workbook,
+    title: String,
+    columns: Vec<String>,
     written: usize,
+    numbered: bool,
 }
 
-impl SheetWriter<'_> {
+impl SheetWriter {
+    pub fn new(title: &str, columns: &[&str]) -> Self {
+        SheetWriter {
+            numbered: false,
+            book: rust_xlsxwriter::Workbook::new(),
+            title: title.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            written: 0,
+        }
+    }
+
+    /// Ends the current table (an empty one still gets its header) and starts another.
+    pub fn table(&mut self, title: &str, columns: &[&str]) -> Result<(), rust_xlsxwriter::XlsxError> {
+        if self.written == 0 {
+            self.new_sheet()?;
+        }
+        self.title = title.to_string();
+        self.numbered = false;
+        self.columns = columns.iter().map(|c| c.to_string()).collect();
+        self.written = 0;
+        Ok(())
+    }
+
     fn new_sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
         let number = self.written / ROWS_PER_SHEET + 1;
+        // The ranked results' sheets were always numbered ("Kết quả 1"); other tables
+        // number only their overflow sheets.
+        let name = if number == 1 && !self.numbered { self.title.clone() } else { format!("{} {number}", self.title) };
         let sheet = self.book.add_worksheet_with_constant_memory();
-        sheet.set_name(format!("Kết quả {number}"))?;
-        for (c, h) in RESULT_COLUMNS.iter().enumerate() {
-            sheet.write_string(0, c as u16, *h)?;
+        sheet.set_name(name)?;
+        for (c, h) in self.columns.iter().enumerate() {
+            sheet.write_string(0, c as u16, h)?;
         }
         Ok(sheet)
     }
 
-    fn write(&mut self, values: &[String]) -> Result<(), rust_xlsxwriter::XlsxError> {
+    pub fn write(&mut self, values: &[String]) -> Result<(), rust_xlsxwriter::XlsxError> {
         let row = (self.written % ROWS_PER_SHEET + 1) as u32;
         if row == 1 {
             self.new_sheet()?;
@@ -285,6 +371,13 @@ impl SheetWriter<'_> {
         }
         self.written += 1;
         Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        if self.written == 0 {
+            self.new_sheet()?;
+        }
+        self.book.save_to_buffer()
     }
 }
 

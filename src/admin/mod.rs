@@ -4,11 +4,17 @@
 //! "may this account do X in organisation Y"; another organisation's objects are `not_found`.
 
 pub mod accounts;
+pub mod answers;
 pub mod audit;
+pub mod collective;
 pub mod contests;
 pub mod exports;
+pub mod extensions;
 pub mod questions;
+pub mod questions_stats;
+pub mod results;
 pub mod running;
+pub mod stats;
 pub mod winners;
 
 use std::future::Future;

@@ -18,6 +18,13 @@ pub async fn contest(
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
     let rounds = pg::rounds_of_contest(&state.pg, contest.id).await?;
+    // The contest page shows each round's prizes and when answers are revealed.
+    let extra: Vec<(i64, serde_json::Value, String)> =
+        sqlx::query_as("SELECT id, prizes, reveal FROM rounds WHERE contest_id = $1")
+            .bind(contest.id)
+            .fetch_all(&state.pg)
+            .await?;
+    let extra_of = |id: i64| extra.iter().find(|e| e.0 == id);
     let mut unit_rows = pg::units(&state.pg, contest.id).await?;
     // Pickers list units in Vietnamese alphabetical order, not by code or bytes.
     unit_rows.sort_by(|a, b| crate::domain::collation::compare(&a.name, &b.name));
@@ -32,8 +39,14 @@ pub async fn contest(
         "registration_closes_at_ms": contest.registration_closes_at.map(|t| t.timestamp_millis()),
         "eligibility": contest.eligibility,
         "cccd_required": contest.cccd_required,
+        "occupation_required": contest.occupation_required,
+        "occupations": crate::domain::occupation::Occupation::ALL
+            .iter()
+            .map(|o| json!({"code": o.as_str(), "label": o.label()}))
+            .collect::<Vec<_>>(),
         "min_age": contest.min_age,
         "consent": { "version": contest.consent_version, "text": contest.consent_text },
+        "consent_html": super::markdown::render(&contest.consent_text),
         "province_code": contest.province_code,
         "rounds": rounds.iter().map(|r| json!({
             "id": r.id,
@@ -45,6 +58,8 @@ pub async fn contest(
             "questions_per_attempt": r.questions_per_attempt,
             "prediction": r.prediction_target.as_ref().map(|t| json!({"target": t, "question": r.prediction_question})),
             "finalized": r.finalized,
+            "prizes": extra_of(r.id).map_or(json!([]), |e| e.1.clone()),
+            "reveal": extra_of(r.id).map_or("after_close", |e| e.2.as_str()),
         })).collect::<Vec<_>>(),
         "units": unit_rows.iter().map(|u| json!({"code": u.code, "name": u.name})).collect::<Vec<_>>(),
     })))
@@ -110,4 +125,10 @@ pub async fn leaderboard(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"round_id": round_id, "entries": rows})))
+}
+
+/// A published contest's participation statistics for anyone: aggregate counts only, small
+/// groups merged (see `admin::stats::public`).
+pub async fn stats(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    crate::admin::stats::public(path, state, lang).await
 }

@@ -1,6 +1,7 @@
 //! HTTP: routes, the shared application state and the one JSON error envelope.
 
 pub mod assets;
+pub mod contest_page;
 pub mod contests;
 pub mod error;
 pub mod health;
@@ -164,6 +165,7 @@ route_table! {
     post "/api/contests/{slug}/register" => register::register,
     post "/api/contests/{slug}/login" => register::login,
     get "/api/contests/{slug}/winners" => admin::winners::public,
+    get "/api/contests/{slug}/stats" => contests::stats,
     get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
     post "/api/admin/login" => admin::accounts::login,
     post "/api/admin/logout" => admin::accounts::logout,
@@ -198,9 +200,25 @@ route_table! {
     post "/api/admin/participants/{id}/disqualify" => admin::running::disqualify,
     post "/api/admin/participants/{id}/requalify" => admin::running::requalify,
     post "/api/admin/participants/{id}/staff" => admin::winners::set_staff,
+    put "/api/admin/participants/{id}/extension" => admin::extensions::grant,
+    get "/api/admin/contests/{id}/referrals" => admin::extensions::referrals,
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,
+    get "/api/admin/rounds/{id}/results" => admin::results::round_results,
+    get "/api/admin/rounds/{id}/answers.csv" => admin::answers::answers_csv,
+    get "/api/admin/rounds/{id}/answers.xlsx" => admin::answers::answers_xlsx,
+    get "/api/admin/rounds/{id}/question-stats" => admin::questions_stats::get,
+    get "/api/admin/rounds/{id}/question-stats.xlsx" => admin::questions_stats::export_xlsx,
+    get "/api/admin/contests/{id}/results" => admin::results::contest_results,
+    get "/api/admin/contests/{id}/report-settings" => admin::results::get_settings,
+    put "/api/admin/contests/{id}/report-settings" => admin::results::put_settings,
+    get "/api/admin/contests/{id}/collective" => admin::collective::list,
+    get "/api/admin/contests/{id}/collective.csv" => admin::collective::export_csv,
+    get "/api/admin/contests/{id}/collective.xlsx" => admin::collective::export_xlsx,
+    get "/api/admin/contests/{id}/stats" => admin::stats::get,
+    get "/api/admin/contests/{id}/stats.csv" => admin::stats::export_csv,
+    get "/api/admin/contests/{id}/stats.xlsx" => admin::stats::export_xlsx,
 }
 
 /// Every route of the application.

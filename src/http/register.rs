@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{ApiError, AppState, Lang};
 use crate::crypto::Credential;
 use crate::domain::cccd::Cccd;
+use crate::domain::occupation::Occupation;
 use crate::domain::person::{parse_dob, FullName, Sex};
 use crate::domain::phone::Phone;
 use crate::domain::{units, FieldError};
@@ -25,9 +26,13 @@ pub struct RegisterBody {
     cccd: Option<String>,
     commune_code: Option<String>,
     unit_code: Option<String>,
+    /// One of src/domain/occupation.rs; required when the contest says so.
+    occupation: Option<String>,
     consent: Option<ConsentBody>,
     /// Closed contests (e.g. one agency's) give their entrants a password.
     contest_password: Option<String>,
+    /// The share code of the participant whose link brought this one (`/c/{slug}?ref=CODE`).
+    referral: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,10 +67,24 @@ fn credential_response(
     participant_id: i64,
     contest_id: i64,
     name: &str,
+    referral_code: &str,
 ) -> HttpResponse {
     let token =
         state.keys.sign_credential(Credential { participant_id, contest_id, issued_at_s: Utc::now().timestamp() });
-    HttpResponse::build(status).json(json!({"participant_id": participant_id, "token": token, "display_name": name}))
+    HttpResponse::build(status).json(
+        json!({"participant_id": participant_id, "token": token, "display_name": name, "referral_code": referral_code}),
+    )
+}
+
+/// The participant's share code; a failure to record it never fails a registration or login.
+async fn referral_code(state: &AppState, participant_id: i64, contest_id: i64, referred_by: Option<&str>) -> String {
+    match crate::referral::record(&state.pg, &state.keys, participant_id, contest_id, referred_by).await {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::warn!(participant.id = participant_id, error = %crate::telemetry::db_error(&e), "referral not recorded");
+            crate::referral::code_of(&state.keys, participant_id)
+        }
+    }
 }
 
 fn address(req: &actix_web::HttpRequest) -> String {
@@ -143,6 +162,14 @@ pub async fn register(
             errors.push(FieldError { field: "unit_code", code: "unknown_unit" });
         }
     }
+    let occupation = match b.occupation.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => collect(Occupation::parse(v), &mut errors),
+        None if contest.occupation_required => {
+            errors.push(FieldError { field: "occupation", code: "required" });
+            None
+        }
+        None => None,
+    };
     let consent_ok = b.consent.as_ref().is_some_and(|c| c.given && c.version == contest.consent_version);
     if !consent_ok {
         errors.push(FieldError { field: "consent", code: "consent_required" });
@@ -157,8 +184,8 @@ pub async fn register(
     state.limit(&state.limiters.register_phone, &hex::encode(keys.lookup_hmac("phone", phone.as_str())), lang)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO participants (contest_id, full_name, dob, sex, phone_enc, phone_hmac, phone_masked, cccd_enc, \
-         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13) RETURNING id",
+         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version, occupation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13, $14) RETURNING id",
     )
     .bind(contest.id)
     .bind(name.as_str())
@@ -173,12 +200,14 @@ pub async fn register(
     .bind(units::DATA_VERSION)
     .bind(&unit_code)
     .bind(&contest.consent_version)
+    .bind(occupation.map(Occupation::as_str))
     .fetch_one(&state.pg)
     .await;
     match inserted {
         Ok(id) => {
             tracing::info!(participant.id = id, contest.id = contest.id, phone = %phone.masked(), "participant registered");
-            Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str()))
+            let code = referral_code(&state, id, contest.id, b.referral.as_deref()).await;
+            Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str(), &code))
         }
         Err(sqlx::Error::Database(db)) if db.constraint().is_some_and(|c| c.contains("phone_hmac")) => {
             Err(ApiError { field: Some("phone"), ..ApiError::new(lang, StatusCode::CONFLICT, "phone_taken") })
@@ -219,7 +248,8 @@ pub async fn login(
             .await?;
     match row {
         Some((id, stored_dob, name)) if stored_dob == dob => {
-            Ok(credential_response(&state, StatusCode::OK, id, contest.id, &name))
+            let code = referral_code(&state, id, contest.id, None).await;
+            Ok(credential_response(&state, StatusCode::OK, id, contest.id, &name, &code))
         }
         _ => Err(failed()),
     }

@@ -67,6 +67,11 @@ pub fn armed_rounds(prefix: &str) -> String {
     format!("{prefix}rounds:armed")
 }
 
+/// A public answer computed from Postgres and kept a short while (see `RedisStore::cached`).
+pub fn cache(prefix: &str, name: &str) -> String {
+    format!("{prefix}cache:{name}")
+}
+
 pub const PERSISTER_GROUP: &str = "persister";
 
 #[cfg(test)]

@@ -38,14 +38,15 @@ pub struct ContestRow {
     pub registration_closes_at: Option<chrono::DateTime<chrono::Utc>>,
     pub eligibility: serde_json::Value,
     pub password_hash: Option<String>,
+    pub occupation_required: bool,
 }
 
 /// A published contest (drafts do not exist for the public).
 pub async fn contest_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<ContestRow>> {
     sqlx::query_as(
         "SELECT id, slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
-         consent_version, consent_text, registration_opens_at, registration_closes_at, eligibility, password_hash \
-         FROM contests WHERE slug = $1 AND status = 'published'",
+         consent_version, consent_text, registration_opens_at, registration_closes_at, eligibility, password_hash, \
+         occupation_required FROM contests WHERE slug = $1 AND status = 'published'",
     )
     .bind(slug)
     .fetch_optional(pool)

@@ -259,6 +259,17 @@ impl RedisStore {
         self.conn.clone().smembers(keys::armed_rounds(&self.prefix)).await
     }
 
+    /// A cached text (e.g. a public statistics page) if it has not expired.
+    pub async fn cached(&self, name: &str) -> redis::RedisResult<Option<String>> {
+        self.conn.clone().get(keys::cache(&self.prefix, name)).await
+    }
+
+    /// Keeps `value` for `ttl_s` seconds: public pages that aggregate a whole contest are
+    /// computed at most once per period however often they are asked for.
+    pub async fn cache(&self, name: &str, value: &str, ttl_s: u64) -> redis::RedisResult<()> {
+        self.conn.clone().set_ex(keys::cache(&self.prefix, name), value, ttl_s).await
+    }
+
     pub async fn disarm(&self, round_id: i64) -> redis::RedisResult<()> {
         self.conn.clone().srem(keys::armed_rounds(&self.prefix), round_id).await
     }

@@ -478,18 +478,19 @@ fn validate_open(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &
 }
 
 /// Records whether an answer matches what the document says of (method, template, status).
-struct Checker {
+pub struct Checker {
     doc: Value,
-    errors: Vec<String>,
+    pub errors: Vec<String>,
     seen: BTreeSet<(String, String)>,
 }
 
 impl Checker {
-    fn new() -> Self {
+    #[expect(clippy::new_without_default, reason = "reads the document: not a cheap default")]
+    pub fn new() -> Self {
         Self { doc: document(), errors: Vec::new(), seen: BTreeSet::new() }
     }
 
-    fn answer(&mut self, method: &str, template: &str, status: u16, body: &Value) {
+    pub fn answer(&mut self, method: &str, template: &str, status: u16, body: &Value) {
         let here = format!("{} {template} → {status}", method.to_uppercase());
         self.seen.insert((method.to_string(), template.to_string()));
         let response = &self.doc["paths"][template][method]["responses"][status.to_string()];
@@ -720,6 +721,36 @@ async fn real_answers_match_the_documented_schemas() {
     for (method, template) in [("GET", "live"), ("GET", "verify"), ("POST", "close"), ("POST", "finalize")] {
         let (s, b) = app.call(Some(&admin), method, &format!("/api/admin/rounds/{round}/{template}"), Body::None).await;
         c.answer(&method.to_lowercase(), &format!("/api/admin/rounds/{{id}}/{template}"), s, &b);
+    }
+    // Reports of a round and a contest with nothing finalised yet, and their refusals.
+    for (template, query) in [("results", ""), ("results", "?page=0"), ("question-stats", "")] {
+        let (s, b) =
+            app.call(Some(&admin), "GET", &format!("/api/admin/rounds/{round}/{template}{query}"), Body::None).await;
+        c.answer("get", &format!("/api/admin/rounds/{{id}}/{template}"), s, &b);
+    }
+    for (template, query) in
+        [("results", ""), ("report-settings", ""), ("collective", ""), ("stats", ""), ("stats", "?round_id=999999")]
+    {
+        let (s, b) = app
+            .call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/{template}{query}"), Body::None)
+            .await;
+        c.answer("get", &format!("/api/admin/contests/{{id}}/{template}"), s, &b);
+    }
+    for body in [
+        json!({"overall": {"prizes": [{"name": "Giải Nhất", "count": 1}]}, "collective": {"prize_points": {"Giải Nhất": 5}}}),
+        json!({"collective": {"rate_weight": -2, "prize_points": {"Giải Ba": 1}}}),
+        json!({"collective": {"weight": 1}}),
+    ] {
+        let (s, b) = app
+            .call(Some(&admin), "PUT", &format!("/api/admin/contests/{contest}/report-settings"), Body::Json(body))
+            .await;
+        c.answer("put", "/api/admin/contests/{id}/report-settings", s, &b);
+    }
+    let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/results"), Body::None).await;
+    c.answer("get", "/api/admin/contests/{id}/results", s, &b);
+    for slug in [SLUG, "no-such-contest"] {
+        let (s, b) = app.get_json(&format!("/api/contests/{slug}/stats")).await;
+        c.answer("get", "/api/contests/{slug}/stats", s, &b);
     }
     // The fixture contest belongs to no organisation: its participants are not found.
     let (s, b) = app

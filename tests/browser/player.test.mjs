@@ -136,6 +136,8 @@ test('a citizen registers, answers through a dropped connection and a reload, an
     await answer(5);
     await waitText(page, 'saved', 'Chưa lưu — chờ kết nối');
     assert.equal(await pendingCount(page), 1, 'the unacknowledged answer is kept in localStorage');
+    assert.equal(await page.locator('#grid button').nth(5).getAttribute('aria-label'), 'Câu 6, đã trả lời, chưa lưu', 'per answer: not saved yet');
+    assert.equal(await page.locator('#grid button').nth(4).getAttribute('aria-label'), 'Câu 5, đã trả lời', 'per answer: saved');
     const [pending] = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || '{}').pending, ATT_KEY);
     assert.equal(pending.seq, 6, 'seq counts every answer');
     assert.ok(!frames.some((f) => f.dir === 'out' && f.msg.type === 'answer' && f.msg.seq === 6), 'not sent while offline');

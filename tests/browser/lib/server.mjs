@@ -47,7 +47,7 @@ async function psql(admin, sql) {
 }
 
 /**
- * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string, env: NodeJS.ProcessEnv}>}
+ * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string, sql: (q: string) => Promise<string>, cli: (args: string[], extraEnv?: Record<string, string>) => Promise<string>, env: NodeJS.ProcessEnv}>}
  */
 export async function startServer() {
   const bin = need('THILUAT_BIN');
@@ -94,7 +94,13 @@ export async function startServer() {
       if (Date.now() > until) throw new Error(`thiluat serve not ready after 30 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { base, stop, log: () => output, env };
+    /** Runs SQL against this server's database (test set-up only); returns psql's unaligned output. */
+    const sql = async (/** @type {string} */ q) =>
+      (await run('psql', [withDb(admin, db), '-v', 'ON_ERROR_STOP=1', '-Atqc', q], { timeout: 30_000 })).stdout.trim();
+    /** Runs a `thiluat` command against this server's stores. */
+    const cli = async (/** @type {string[]} */ args, extraEnv = {}) =>
+      (await run(bin, args, { cwd: ROOT, env: { ...env, ...extraEnv }, timeout: 60_000 })).stdout;
+    return { base, stop, log: () => output, sql, cli, env };
   } catch (e) {
     await stop();
     throw e;

@@ -1,0 +1,88 @@
+// @ts-check
+// The result of an attempt: score, time, attempts left, my attempts, the review after the
+// reveal (correct options, explanation, article of law) and a share link with a referral code.
+import { $, txt, h, enc, mmss, fmt, slug } from './util.js';
+import { t, lang } from './i18n.js';
+import { S, hooks, view } from './state.js';
+import { finished, askAttempts } from './attempt.js';
+
+/** @type {Result | null} */ let last = null;
+/** @type {number | undefined} */ let roundId;
+
+/** @param {Result} r */
+export function showResult(r) {
+	if (S.att && r.attempt_id !== S.att.attempt_id) return;
+	roundId = S.att?.round_id ?? S.round?.id;
+	finished();
+	last = r;
+	S.attemptsLeft = r.attempts_left;
+	view('result');
+	txt('r-correct', `${r.correct}/${r.total}`);
+	txt('r-time', mmss(r.duration_ms));
+	txt('r-left', r.attempts_left === null ? t('unlimited') : '' + r.attempts_left);
+	$('r-auto').hidden = !r.auto;
+	$('again').hidden = r.attempts_left === 0;
+	$('review-box').hidden = true;
+	share();
+	mine();
+	askAttempts();
+	review(r.attempt_id);
+	$('r-h').focus();
+}
+
+/** "My attempts": each with its start time and state; submitted ones open their review. */
+export function mine() {
+	$('mine').replaceChildren(...S.attempts.map((a) => {
+		const li = h('li', {}, t('attempt_item', a.number, fmt(a.started_ms), t(a.status === 'open' ? 'st_open' : 'st_submitted')));
+		if (a.status === 'submitted') {
+			const b = h('button', { type: 'button', class: 'link' }, t('review_btn', a.number));
+			b.onclick = () => review(a.attempt_id, true);
+			li.append(' ', b);
+		}
+		return li;
+	}));
+}
+
+/** @param {string} attemptId @param {boolean} [focus] */
+async function review(attemptId, focus) {
+	const round = roundId ?? S.round?.id;
+	if (!S.auth || round == null) return;
+	const q = lang === 'vi' ? '' : `?lang=${lang}`; // translated questions where the bank has them
+	const r = await hooks.api(`/api/rounds/${round}/attempts/${enc(attemptId)}/review${q}`, undefined, S.auth.token);
+	if (r.status === 404 || r.status === 0) return; // no review endpoint or offline: nothing to show
+	$('review-box').hidden = false;
+	/** @type {Review | null} */
+	const data = r.status === 200 ? r.data : null;
+	const code = r.data?.error?.code || r.data?.code, at = r.data?.error?.reveal_at ?? r.data?.reveal_at;
+	txt('review-msg', data ? '' : code === 'not_revealed' ? (at ? t('not_revealed_at', fmt(at)) : t('not_revealed')) : r.data?.error?.message || t('error'));
+	$('review').replaceChildren(...(data?.questions || []).map((q, i) => h('li', {},
+		h('p', { class: 'q' }, t('rv_q', i + 1, q.text)),
+		h('ul', {}, ...q.options.map((o) => {
+			const right = q.correct_options.includes(o.id), chosen = q.chosen.includes(o.id);
+			return h('li', { class: right ? 'right' : chosen ? 'wrong' : '' }, o.text, right ? t('rv_right') : '', chosen ? t('rv_chosen') : '');
+		})),
+		h('p', { class: q.is_correct ? 'ok' : 'low' }, t(q.is_correct ? 'rv_ok' : 'rv_wrong')),
+		h('p', {}, h('strong', {}, t('rv_expl')), q.explanation),
+		h('p', { class: 'hint' }, t('rv_law', q.law, q.article)),
+	)));
+	if (focus) $('review-h').focus();
+}
+
+function share() {
+	const code = S.auth?.referral_code;
+	$('share-box').hidden = !code;
+	if (!code) return;
+	/** @type {HTMLInputElement} */ ($('share-url')).value = `${location.origin}/c/${enc(slug)}?ref=${enc(code)}`;
+}
+$('share').onclick = async () => {
+	const url = /** @type {HTMLInputElement} */ ($('share-url')).value;
+	try {
+		if (navigator.share) return void (await navigator.share({ title: S.contest.title, url }));
+		await navigator.clipboard.writeText(url);
+	} catch {
+		/** @type {HTMLInputElement} */ ($('share-url')).select();
+	}
+	txt('share-msg', t('share_copied'));
+};
+hooks.onAttempts = () => !$('result').hidden && mine();
+export const lastResult = () => last;

@@ -1,0 +1,208 @@
+//! The contest's HTML pages: `/c/{slug}` (the phone app with the contest's Open Graph tags,
+//! so Zalo and Facebook previews work without JavaScript) and `/c/{slug}/poster` (a printable
+//! poster with a QR code of the contest's address, rendered here as SVG).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{TimeZone, Timelike};
+
+use super::assets::{dynamic_page, page_response, CATALOG};
+use super::{ApiError, AppState, Lang};
+
+#[derive(sqlx::FromRow)]
+struct Summary {
+    id: i64,
+    slug: String,
+    title: String,
+    organiser: String,
+    rules_md: String,
+    logo_url: Option<String>,
+}
+
+async fn summary(state: &AppState, slug: &str) -> Result<Option<Summary>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, slug, title, organiser, rules_md, logo_url FROM contests WHERE slug = $1 AND status = 'published'",
+    )
+    .bind(slug)
+    .fetch_optional(&state.pg)
+    .await
+}
+
+/// Text for an HTML attribute or element.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A preview's description: the rules' first words without Markdown marks.
+fn plain_excerpt(md: &str, max_chars: usize) -> String {
+    let text: String = md.chars().map(|c| if "#*_`>|[]".contains(c) { ' ' } else { c }).collect();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.join(" ");
+    if joined.chars().count() <= max_chars {
+        return joined;
+    }
+    let cut: String = joined.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).to_string();
+    format!("{cut}…")
+}
+
+fn origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// The meta tags a link preview reads.
+fn og_tags(s: &Summary, base: &str) -> String {
+    let url = format!("{base}/c/{}", s.slug);
+    let rules = plain_excerpt(&s.rules_md, 180);
+    let description = if rules.is_empty() { s.organiser.clone() } else { format!("{} — {rules}", s.organiser) };
+    let mut tags = format!(
+        "<meta name=\"description\" content=\"{d}\">\n<meta property=\"og:type\" content=\"website\">\n\
+         <meta property=\"og:locale\" content=\"vi_VN\">\n<meta property=\"og:site_name\" content=\"{o}\">\n\
+         <meta property=\"og:title\" content=\"{t}\">\n<meta property=\"og:description\" content=\"{d}\">\n\
+         <meta property=\"og:url\" content=\"{u}\">\n<link rel=\"canonical\" href=\"{u}\">\n",
+        d = esc(&description),
+        o = esc(&s.organiser),
+        t = esc(&s.title),
+        u = esc(&url),
+    );
+    let logo = s.logo_url.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    let image = logo.and_then(|l| {
+        if l.starts_with("https://") || l.starts_with("http://") {
+            Some(l.to_string())
+        } else if l.starts_with('/') && !l.starts_with("//") {
+            Some(format!("{base}{l}"))
+        } else {
+            None
+        }
+    });
+    match image {
+        Some(img) => tags.push_str(&format!(
+            "<meta property=\"og:image\" content=\"{}\">\n<meta name=\"twitter:card\" content=\"summary_large_image\">\n",
+            esc(&img)
+        )),
+        None => tags.push_str("<meta name=\"twitter:card\" content=\"summary\">\n"),
+    }
+    tags
+}
+
+/// `/c/{slug}`: the phone app. A published contest's page carries its title and preview tags;
+/// any other slug gets the plain page, whose script says the contest was not found.
+pub async fn page(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let page = CATALOG
+        .page("index.html")
+        .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found"))?;
+    let Some(s) = summary(&state, &path).await? else { return Ok(page_response(&req, page)) };
+    let mut html = page.html.clone();
+    if let (Some(a), Some(b)) = (html.find("<title>"), html.find("</title>")) {
+        html.replace_range(a..b + "</title>".len(), &format!("<title>{}</title>", esc(&s.title)));
+    }
+    let at = html.find("<title>").unwrap_or(0);
+    html.insert_str(at, &og_tags(&s, &origin(&req)));
+    Ok(dynamic_page(page, html))
+}
+
+/// "0h00 ngày 01/12/2026" in Asia/Ho_Chi_Minh; a window's midnight end reads "24h00" of the day before.
+pub fn vn_time(ms: i64, end: bool) -> String {
+    let tz = chrono_tz::Asia::Ho_Chi_Minh;
+    let Some(t) = tz.timestamp_millis_opt(ms).single() else { return String::new() };
+    if end && t.hour() == 0 && t.minute() == 0 {
+        let d = t - chrono::Duration::days(1);
+        return format!("24h00 ngày {}", d.format("%d/%m/%Y"));
+    }
+    format!("{}h{:02} ngày {}", t.hour(), t.minute(), t.format("%d/%m/%Y"))
+}
+
+/// The QR code of `url` as an inline SVG element.
+pub fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(320, 320)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    // Inline in HTML: drop the XML declaration, name the image for screen readers.
+    let start = svg.find("<svg")?;
+    Some(svg[start..].replacen("<svg", "<svg role=\"img\" aria-label=\"Mã QR\"", 1))
+}
+
+/// `/c/{slug}/poster`: a printable A4 poster for the organiser: title, organiser, rounds, a
+/// QR code and the address in letters. Server-rendered HTML, no script.
+pub async fn poster(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found");
+    let s = summary(&state, &path).await?.ok_or_else(not_found)?;
+    let url = format!("{}/c/{}", origin(&req), s.slug);
+    let qr = qr_svg(&url).ok_or_else(|| ApiError::internal(lang, &"QR code"))?;
+    let rounds = crate::store::pg::rounds_of_contest(&state.pg, s.id).await?;
+    let items: String = rounds
+        .iter()
+        .map(|r| {
+            format!(
+                "<li><strong>{}</strong>: từ {} đến {}</li>",
+                esc(&r.title),
+                vn_time(r.opens_at_ms, false),
+                vn_time(r.closes_at_ms, true)
+            )
+        })
+        .collect();
+    let css = CATALOG.url("poster.css").unwrap_or("/assets/poster.css");
+    let html = format!(
+        "<!doctype html>\n<html lang=\"vi\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n\
+         <title>{title} — áp phích</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"{css}\">\n<body class=\"poster\">\n<main>\n\
+         <p class=\"org\">{org}</p>\n<h1>{title}</h1>\n<p class=\"call\">Quét mã QR bằng Zalo hoặc máy ảnh điện thoại để dự thi</p>\n\
+         <div class=\"qr\">{qr}</div>\n<p class=\"url\">{url_text}</p>\n<h2>Thời gian thi</h2>\n<ul>{items}</ul>\n</main>\n</body>\n</html>\n",
+        title = esc(&s.title),
+        org = esc(&s.organiser),
+        url_text = esc(&url),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-cache"))
+        .body(html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_read_the_vietnamese_way() {
+        // 2026-12-01 00:00 and 2026-12-08 00:00 in UTC+7.
+        let open = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00+07:00").expect("date").timestamp_millis();
+        let close = chrono::DateTime::parse_from_rfc3339("2026-12-08T00:00:00+07:00").expect("date").timestamp_millis();
+        assert_eq!(vn_time(open, false), "0h00 ngày 01/12/2026");
+        assert_eq!(vn_time(close, true), "24h00 ngày 07/12/2026");
+        assert_eq!(vn_time(close + 90 * 60_000, true), "1h30 ngày 08/12/2026");
+    }
+
+    #[test]
+    fn previews_escape_and_excerpt() {
+        assert_eq!(esc("a\"<b>&'"), "a&quot;&lt;b&gt;&amp;&#39;");
+        assert_eq!(plain_excerpt("# Thể lệ\n\n**Đối tượng** dự thi", 100), "Thể lệ Đối tượng dự thi");
+        assert!(plain_excerpt(&"từ ".repeat(100), 20).ends_with('…'));
+        let svg = qr_svg("https://thi.example.vn/c/x").expect("qr");
+        assert!(svg.starts_with("<svg role=\"img\"") && svg.contains("<path"), "{svg}");
+    }
+}

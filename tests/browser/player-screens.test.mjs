@@ -1,0 +1,271 @@
+// Every player screen in a real Chromium at 360 px: axe-core (WCAG 2.1 AA) reports nothing,
+// no horizontal scrolling (also at 200% text size), a screenshot of each (artifacts/), the
+// keyboard-only path, a returning participant, a share link's referral, the review.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startServer } from './lib/server.mjs';
+import { SLUG, launch, phone, noAxeViolations, shot, noHorizontalScroll, waitText, answerCurrent, randomPhone, registerByApi, signInDevice } from './lib/phone.mjs';
+
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server;
+/** @type {import('playwright-core').Browser} */
+let browser;
+let reviewRoute = false;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  // A prize list to show, and answers revealed at once so that the review can be seen.
+  await server.sql(`UPDATE rounds SET prizes = '[{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}]', reveal = 'after_submit'`);
+  const doc = await (await fetch(`${server.base}/api/openapi.json`)).json();
+  reviewRoute = '/api/rounds/{round}/attempts/{attempt}/review' in doc.paths;
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The 200% text setting of a phone: everything still fits 360 px. @param {import('playwright-core').Page} page @param {string} where */
+async function fitsAtDoubleText(page, where) {
+  await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+  await noHorizontalScroll(page, `${where} at 200% text`);
+  const cut = await page.evaluate(() => [...document.querySelectorAll('main button, main label, main p, main h1, main h2, main li, main a')]
+    .filter((e) => /** @type {HTMLElement} */ (e).offsetParent !== null && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'auto')
+    .map((e) => e.id || e.textContent?.slice(0, 30)));
+  assert.deepEqual(cut, [], `text cut off ${where} at 200%`);
+  await page.evaluate(() => { document.documentElement.style.fontSize = ''; });
+}
+
+test('each player screen: axe-core clean, fits 360×640 and 200% text, screenshot at 360×740', { timeout: 120_000 }, async () => {
+  const { context, page, pageErrors } = await phone(browser, { axe: true });
+  try {
+    await page.goto(`${server.base}/`);
+    await page.locator('#home').waitFor();
+    await noAxeViolations(page, 'the home page');
+    await shot(page, '01-home');
+
+    await page.goto(`${server.base}/c/${SLUG}`);
+    await page.getByRole('heading', { level: 1, name: /chuyển đổi số/ }).waitFor();
+    await page.getByText(/Giải Nhất: 1 giải/).first().waitFor();
+    const window = await page.locator('#rounds li').first().innerText();
+    assert.match(window, /^Tuần thi thứ nhất: từ 0h00 ngày \d\d\/\d\d\/\d{4} đến 24h00 ngày \d\d\/\d\d\/\d{4} \(đang mở\)$/);
+    await waitText(page, 'countdown', /^Tuần thi thứ nhất đang mở, còn \d+ ngày \d\d:\d\d:\d\d\.$/);
+    await page.setViewportSize({ width: 360, height: 640 });
+    await noHorizontalScroll(page, 'on the contest page');
+    await fitsAtDoubleText(page, 'on the contest page');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await noAxeViolations(page, 'the contest page');
+    await shot(page, '02-contest');
+    await page.locator('summary', { hasText: 'Thể lệ' }).tap();
+    await page.locator('#rules h1, #rules h2, #rules p').first().waitFor();
+
+    // Registration errors, field by field.
+    const reg = page.locator('#reg');
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await page.waitForFunction(() => (document.getElementById('e-consent')?.textContent || '') !== '');
+    await noAxeViolations(page, 'the registration form with errors');
+    await shot(page, '03-registration-errors');
+
+    // The commune picker folds marks and đ: a name typed plainly finds the exact name first.
+    const communes = await (await fetch(`${server.base}/api/communes?province=15`)).json();
+    const marked = communes.find((/** @type {any} */ c) => /đ/i.test(c.name)) || communes[0];
+    const plain = marked.name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase();
+    const box = reg.getByRole('combobox', { name: 'Xã, phường, đặc khu' });
+    await box.fill(plain);
+    await page.locator('#pick [role=option]').first().waitFor();
+    assert.equal(await page.locator('#pick [role=option]').first().innerText(), marked.name);
+    await noAxeViolations(page, 'the commune picker');
+    await shot(page, '04-commune-picker');
+    await box.press('ArrowDown');
+    await box.press('Enter');
+    assert.equal(await box.inputValue(), marked.name);
+    assert.equal(await reg.getByLabel('Đơn vị dự thi').inputValue(), marked.code, 'kept by code');
+
+    await reg.getByLabel('Họ và tên').fill('Lê Thị Mai');
+    await reg.getByLabel('Ngày sinh').fill('1988-03-08');
+    await reg.getByLabel('Giới tính').selectOption({ label: 'Nữ' });
+    const phoneNumber = randomPhone();
+    await reg.getByLabel('Số điện thoại').fill(phoneNumber);
+    await reg.getByLabel(/đồng ý với việc xử lý dữ liệu/).check();
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+
+    const start = page.getByRole('button', { name: 'Bắt đầu làm bài' });
+    await start.waitFor();
+    await noAxeViolations(page, 'the lobby');
+    await shot(page, '05-lobby');
+    await start.tap();
+    await waitText(page, 'q-h', 'Câu 1/20');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'q-h', 'focus moves to the question');
+    assert.equal(await page.locator('#saved').getAttribute('role'), 'status');
+    assert.equal(await page.locator('#tell').getAttribute('aria-live'), 'assertive');
+    assert.equal(await page.locator('#clock [role=timer]').count(), 1);
+    await answerCurrent(page);
+    await page.setViewportSize({ width: 360, height: 640 });
+    await noHorizontalScroll(page, 'on a question');
+    await fitsAtDoubleText(page, 'on a question');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await noAxeViolations(page, 'a question');
+    await shot(page, '06-question');
+
+    await page.getByLabel(/Câu hỏi dự đoán/).fill('7');
+    await page.locator('#submit').tap();
+    const dialog = page.locator('#confirm');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /Bạn còn 19 câu chưa trả lời: câu 2, 3, 4/);
+    await noAxeViolations(page, 'the submit confirmation');
+    await shot(page, '07-submit-confirmation');
+    await dialog.getByRole('button', { name: 'Nộp bài' }).tap();
+
+    await page.locator('#result').waitFor();
+    await waitText(page, 'r-correct', /^\d+\/20$/);
+    const share = await page.locator('#share-url').inputValue();
+    assert.match(share, new RegExp(`/c/${SLUG}\\?ref=[A-Z2-9]{8}$`));
+    await page.locator('#mine li').first().waitFor();
+    assert.match(await page.locator('#mine li').first().innerText(), /^Lượt 1 — bắt đầu .*đã nộp/);
+    if (reviewRoute) {
+      await page.locator('#review > li').first().waitFor();
+      const first = await page.locator('#review > li').first().innerText();
+      assert.match(first, /đáp án đúng/);
+      assert.match(first, /Giải thích:/);
+      assert.match(first, /Căn cứ:/);
+    }
+    await noHorizontalScroll(page, 'on the result');
+    await noAxeViolations(page, 'the result');
+    await shot(page, '08-result');
+
+    // English on request; the choice is kept.
+    await page.getByRole('button', { name: 'English' }).tap();
+    await page.getByText('Correct answers').waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await noAxeViolations(page, 'the result in English');
+    await shot(page, '09-result-en');
+    await page.getByRole('button', { name: 'Tiếng Việt' }).tap();
+    await page.getByText('Số câu đúng').waitFor();
+
+    // A returning participant, on another device: phone and date of birth, no second registration.
+    const before = await server.sql('SELECT count(*) FROM participants');
+    const other = await phone(browser);
+    try {
+      await other.page.goto(`${server.base}/c/${SLUG}`);
+      await other.page.getByText('Đã đăng ký? Đăng nhập').tap();
+      await other.page.locator('#l-phone').fill(phoneNumber);
+      await other.page.locator('#l-dob').fill('1988-03-08');
+      await other.page.locator('#login').getByRole('button', { name: 'Đăng nhập' }).tap();
+      await other.page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+      assert.equal((await other.page.locator('#who').innerText()).trim(), 'Lê Thị Mai');
+      assert.equal(await server.sql('SELECT count(*) FROM participants'), before);
+      assert.deepEqual(other.pageErrors, []);
+    } finally {
+      await other.context.close();
+    }
+
+    // The organiser's printable poster.
+    await page.goto(`${server.base}/c/${SLUG}/poster`);
+    await page.locator('.qr svg').waitFor();
+    await noAxeViolations(page, 'the poster');
+    await shot(page, '10-poster');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('keyboard only: register, start, answer, submit', { timeout: 90_000 }, async () => {
+  const { context, page, pageErrors } = await phone(browser, { width: 800, height: 900 });
+  try {
+    await page.goto(`${server.base}/c/${SLUG}`);
+    await page.locator('#reg').waitFor();
+    const kb = page.keyboard;
+    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || '');
+    /** Tab until the element with this id has focus (at most 80 presses). @param {string} id */
+    const tabTo = async (id) => {
+      for (let i = 0; i < 80 && (await focused()) !== id; i++) await kb.press('Tab');
+      assert.equal(await focused(), id, `Tab reaches #${id}`);
+    };
+    await tabTo('full_name');
+    await kb.type('Phạm Quốc Khánh');
+    await kb.press('Tab');
+    assert.equal(await focused(), 'dob');
+    await kb.type('05051992'); // day = month: the same in dd/mm and mm/dd fields
+    assert.equal(await page.locator('#dob').inputValue(), '1992-05-05', 'the date typed with the keyboard');
+    await tabTo('sex');
+    await kb.press('ArrowDown');
+    assert.equal(await page.locator('#sex').inputValue(), 'male');
+    await tabTo('phone');
+    await kb.type(randomPhone());
+    await tabTo('commune_code');
+    await kb.type('sa pa');
+    await page.locator('#pick [role=option]').first().waitFor();
+    await kb.press('ArrowDown');
+    assert.equal(await page.locator('#commune_code').getAttribute('aria-activedescendant'), 'pk0');
+    await kb.press('Enter');
+    assert.equal(await page.locator('#commune_code').inputValue(), 'Phường Sa Pa');
+    await tabTo('consent');
+    await kb.press('Space');
+    await tabTo('reg-go');
+    await kb.press('Enter');
+    await page.locator('#lobby').waitFor();
+    assert.equal(await focused(), 'lobby-h');
+    await tabTo('start');
+    await kb.press('Enter');
+    await waitText(page, 'q-h', 'Câu 1/20');
+    await kb.press('Tab');
+    assert.match(await focused(), /^o\d+$/, 'Tab reaches the options');
+    await kb.press('Space');
+    await waitText(page, 'saved', 'Đã lưu');
+    await tabTo('next');
+    await kb.press('Enter');
+    await waitText(page, 'q-h', 'Câu 2/20');
+    await tabTo('pred');
+    await kb.type('3');
+    await tabTo('submit');
+    await kb.press('Enter');
+    await page.locator('#confirm').waitFor();
+    await tabTo('c-yes');
+    await kb.press('Enter');
+    await page.locator('#result').waitFor();
+    await waitText(page, 'r-correct', /^\d+\/20$/);
+    assert.equal(await focused(), 'r-h');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a share link brings a referral: the newcomer is stored as referred by its owner', { timeout: 60_000 }, async () => {
+  const owner = await registerByApi(server.base, 'Đỗ Văn Lan');
+  const { context, page, pageErrors } = await phone(browser);
+  try {
+    await page.goto(`${server.base}/c/${SLUG}?ref=${owner.referral_code}`);
+    const reg = page.locator('#reg');
+    await reg.getByLabel('Họ và tên').fill('Vũ Thị Hoa');
+    await reg.getByLabel('Ngày sinh').fill('1999-12-01');
+    await reg.getByLabel('Giới tính').selectOption({ label: 'Nữ' });
+    await reg.getByLabel('Số điện thoại').fill(randomPhone());
+    const box = reg.getByLabel('Xã, phường, đặc khu');
+    await box.fill('sa pa');
+    await box.press('Tab');
+    await reg.getByLabel(/đồng ý với việc xử lý dữ liệu/).check();
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    const auth = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || 'null'), `thiluat:${SLUG}:auth`);
+    assert.equal(await server.sql(`SELECT referred_by FROM referrals WHERE participant_id = ${Number(auth.participant_id)}`), String(owner.participant_id));
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a participant signed in on the device goes straight to the lobby', { timeout: 30_000 }, async () => {
+  const auth = await registerByApi(server.base);
+  const { context, page } = await phone(browser);
+  try {
+    await signInDevice(page, server.base, auth);
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    assert.equal((await page.locator('#who').innerText()).trim(), auth.display_name);
+  } finally {
+    await context.close();
+  }
+});
