@@ -97,7 +97,7 @@ async function register(ev) {
 	if (v('cccd')) body.cccd = v('cccd');
 	const referral = load('ref');
 	if (referral) body.referral = referral;
-	const r = await api(`${API}/register`, body);
+	const r = await (await import('./pow.js')).register(api, API, body);
 	dis('reg-go', false);
 	if (r.status === 201) return store('ref', null), signedIn(r.data);
 	/** @type {ApiError | undefined} */

@@ -80,6 +80,7 @@ function onMessage(m) {
 	if (m.type === 'snapshot') onSnapshot(m);
 	else if (m.type === 'result') hooks.showResult(m);
 	else if (m.type === 'pong') S.skew = m.server_ms - Date.now();
+	else if ('challenge' in m) import('./pow.js').then((p) => p.restart(m, startReq, send));
 	else if (m.type === 'error') onError(m.code, m.message, m.ref);
 	else if (m.type === 'ack') unpend(m.seq);
 	else if (m.type === 'attempts') {

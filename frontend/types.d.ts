@@ -33,10 +33,10 @@ type ServerMsg =
   | { type: 'ack'; seq: number; question_id: number; status: 'saved' | 'duplicate' | 'stale' }
   | { type: 'attempts'; round_id: number; attempts_left: number | null; items: AttemptItem[] }
   | { type: 'pong'; server_ms: number }
-  | { type: 'error'; code: string; message: string; ref?: string | number | null };
+  | { type: 'error'; code: string; message: string; ref?: string | number | null; challenge?: import('./pow.js').PowChallenge };
 /** Client → server frames. */
 type ClientMsg =
-  | { type: 'start'; round_id: number; request_id: string }
+  | { type: 'start'; round_id: number; request_id: string; pow?: import('./pow.js').PowSolution }
   | { type: 'resume' | 'submit'; round_id: number; attempt_id: string; prediction?: number }
   | { type: 'answer'; round_id: number; attempt_id: string; question_id: number; options: number[]; seq: number }
   | { type: 'attempts'; round_id: number }

@@ -48,6 +48,11 @@ enum Command {
     Finalize { round: i64 },
     /// Recompute a round from Postgres and compare with Redis; exits 1 on any difference.
     Verify { round: i64 },
+    /// Personal-data retention (Law 91/2025/QH15).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Organiser accounts.
     Admin {
         #[command(subcommand)]
@@ -68,6 +73,17 @@ enum AdminCommand {
         email: String,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Anonymise the participants of every contest whose retention (days after its last
+    /// round closes) has ended. Idempotent; each contest anonymised is audited.
+    Run {
+        /// List what would be anonymised and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -169,6 +185,18 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 "round {} finalised: {} ranked, {} auto-submitted, {} events persisted, prediction actual {:?}",
                 report.round_id, report.ranked, report.auto_submitted, report.persisted, report.prediction_actual
             );
+        }
+        Command::Retention { command: RetentionCommand::Run { dry_run } } => {
+            let pool = pg::connect(&config.database).await?;
+            let done = crate::privacy::retention_run(&pool, chrono::Utc::now(), dry_run).await?;
+            let verb = if dry_run { "would anonymise" } else { "anonymised" };
+            for c in &done {
+                println!(
+                    "contest {} ({:?}): {verb} {} participants (last round closed {}, retention {} days)",
+                    c.contest_id, c.slug, c.participants, c.last_round_closes_at, c.retention_days
+                );
+            }
+            println!("retention: {} contests {verb}", done.len());
         }
         Command::Verify { round } => {
             let (pool, play) = stores(&config).await?;

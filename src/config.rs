@@ -35,6 +35,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub redis: RedisConfig,
     pub jobs: JobsConfig,
+    pub pow: PowConfig,
     /// Master secret (64 hex characters); keys for encryption, HMAC and tokens derive from it.
     pub secret: Secret,
     pub log_format: LogFormat,
@@ -54,6 +55,12 @@ pub struct HttpConfig {
     /// Websocket messages per minute on one connection (see src/limits.rs); load tests that
     /// answer as fast as acknowledgements return raise it.
     pub ws_messages_per_minute: u32,
+    /// Seconds between the in-process limiters' housekeeping (forgetting recovered keys).
+    pub limits_housekeeping_s: u64,
+    /// Seconds between the server's websocket pings.
+    pub ws_heartbeat_s: u64,
+    /// Seconds without any frame from the client after which its socket is closed (1001).
+    pub ws_idle_timeout_s: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +96,32 @@ pub struct JobsConfig {
     pub persister_yield_in_flight: i64,
     /// … but never for longer than this: Postgres falls at most this far behind.
     pub persister_max_defer_ms: u64,
+    /// Seconds between ballot-stuffing scans of a contest (src/abuse); 0 turns the job off.
+    pub detect_interval_s: u64,
+}
+
+/// Proof-of-work bot friction on registration and attempt start (src/pow.rs). Off unless
+/// `enabled`; when enabled, challenges switch on under load or for suspicious keys only,
+/// or always with `always`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PowConfig {
+    pub enabled: bool,
+    /// Challenge every request (an operator under attack; tests).
+    pub always: bool,
+    /// Leading zero bits of SHA-256 a solution needs: each bit doubles the work.
+    pub difficulty_bits: u8,
+    /// Difficulty for a suspicious key (an address or participant over its soft limit).
+    pub suspicious_difficulty_bits: u8,
+    /// Registrations (or attempt starts) per minute on this node above which every request
+    /// gets a challenge.
+    pub load_per_minute: u32,
+    /// Registrations per minute from one address above which that address is suspicious.
+    pub address_soft_per_minute: u32,
+    /// Attempt starts per minute of one participant above which they are suspicious.
+    pub participant_starts_soft_per_minute: u32,
+    /// Seconds a challenge stays valid.
+    pub expiry_s: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -105,6 +138,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             redis: RedisConfig::default(),
             jobs: JobsConfig::default(),
+            pow: PowConfig::default(),
             secret: Secret::default(),
             log_format: LogFormat::Pretty,
         }
@@ -120,6 +154,9 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             register_per_address_per_minute: crate::limits::REGISTER_PER_ADDRESS.per_minute,
             ws_messages_per_minute: crate::limits::WS_MESSAGES_PER_CONNECTION.per_minute,
+            limits_housekeeping_s: 60,
+            ws_heartbeat_s: 15,
+            ws_idle_timeout_s: 60,
         }
     }
 }
@@ -151,6 +188,22 @@ impl Default for JobsConfig {
             consumer_name: None,
             persister_yield_in_flight: 32,
             persister_max_defer_ms: 5_000,
+            detect_interval_s: 300,
+        }
+    }
+}
+
+impl Default for PowConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            always: false,
+            difficulty_bits: 12,
+            suspicious_difficulty_bits: 15,
+            load_per_minute: 1_200,
+            address_soft_per_minute: 120,
+            participant_starts_soft_per_minute: 10,
+            expiry_s: 300,
         }
     }
 }
@@ -231,6 +284,33 @@ impl Config {
         if let Some(v) = get("JOBS_PERSISTER_MAX_DEFER_MS") {
             self.jobs.persister_max_defer_ms = parse("THILUAT_JOBS_PERSISTER_MAX_DEFER_MS", v)?;
         }
+        if let Some(v) = get("JOBS_DETECT_INTERVAL_S") {
+            self.jobs.detect_interval_s = parse("THILUAT_JOBS_DETECT_INTERVAL_S", v)?;
+        }
+        if let Some(v) = get("POW_ENABLED") {
+            self.pow.enabled = parse("THILUAT_POW_ENABLED", v)?;
+        }
+        if let Some(v) = get("POW_ALWAYS") {
+            self.pow.always = parse("THILUAT_POW_ALWAYS", v)?;
+        }
+        if let Some(v) = get("POW_DIFFICULTY_BITS") {
+            self.pow.difficulty_bits = parse("THILUAT_POW_DIFFICULTY_BITS", v)?;
+        }
+        if let Some(v) = get("POW_SUSPICIOUS_DIFFICULTY_BITS") {
+            self.pow.suspicious_difficulty_bits = parse("THILUAT_POW_SUSPICIOUS_DIFFICULTY_BITS", v)?;
+        }
+        if let Some(v) = get("POW_LOAD_PER_MINUTE") {
+            self.pow.load_per_minute = parse("THILUAT_POW_LOAD_PER_MINUTE", v)?;
+        }
+        if let Some(v) = get("POW_ADDRESS_SOFT_PER_MINUTE") {
+            self.pow.address_soft_per_minute = parse("THILUAT_POW_ADDRESS_SOFT_PER_MINUTE", v)?;
+        }
+        if let Some(v) = get("POW_PARTICIPANT_STARTS_SOFT_PER_MINUTE") {
+            self.pow.participant_starts_soft_per_minute = parse("THILUAT_POW_PARTICIPANT_STARTS_SOFT_PER_MINUTE", v)?;
+        }
+        if let Some(v) = get("POW_EXPIRY_S") {
+            self.pow.expiry_s = parse("THILUAT_POW_EXPIRY_S", v)?;
+        }
         if let Some(v) = get("SECRET") {
             self.secret = Secret::new(v);
         }
@@ -240,6 +320,22 @@ impl Config {
                 "pretty" => LogFormat::Pretty,
                 _ => bail!("THILUAT_LOG_FORMAT must be json or pretty"),
             };
+        }
+        Ok(())
+    }
+
+    /// Values that would make the server misbehave rather than merely run differently.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let p = &self.pow;
+        if !(1..=32).contains(&p.difficulty_bits) || !(1..=32).contains(&p.suspicious_difficulty_bits) {
+            bail!("pow difficulty must be 1..=32 bits (each bit doubles a phone's work)");
+        }
+        if p.expiry_s == 0
+            || p.load_per_minute == 0
+            || p.address_soft_per_minute == 0
+            || p.participant_starts_soft_per_minute == 0
+        {
+            bail!("pow expiry_s and the per-minute thresholds must be > 0");
         }
         Ok(())
     }

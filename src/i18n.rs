@@ -69,6 +69,9 @@ static VI: &[(&str, &str)] = &[
     ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
     ("internal", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau."),
     ("rate_limited", "Có quá nhiều yêu cầu. Vui lòng thử lại sau giây lát."),
+    ("pow_required", "Hệ thống đang bận: thiết bị của bạn cần xác minh trong giây lát, vui lòng chờ và thử lại."),
+    ("scan_busy", "Cuộc thi đang được rà soát, vui lòng thử lại sau ít phút."),
+    ("case_decided", "Trường hợp này đã được xử lý."),
     // Websocket
     ("malformed", "Dữ liệu gửi lên không đúng định dạng."),
     ("too_large", "Dữ liệu gửi lên vượt quá 64 KB."),
@@ -115,6 +118,9 @@ static VI: &[(&str, &str)] = &[
     ("not_a_winner", "Thí sinh này hiện không có giải trong đợt thi đã chọn."),
     ("answer_locked", "Đợt thi này không cho phép sửa câu trả lời đã lưu."),
     ("winners_unverified", "Còn người đoạt giải chưa được xác minh, chưa thể công bố danh sách."),
+    ("participant_erased", "Dữ liệu cá nhân của thí sinh này đã được xóa."),
+    ("attempt_not_submitted", "Bài thi chưa được nộp nên chưa thể đánh giá."),
+    ("survey_already_answered", "Bạn đã gửi đánh giá cho lượt thi này."),
     ("overall_ranking_off", "Cuộc thi này không xếp hạng chung qua các đợt thi."),
     ("unknown_prize", "Tên giải không có trong cơ cấu giải của cuộc thi."),
 ];
@@ -147,6 +153,9 @@ static EN: &[(&str, &str)] = &[
     ("payload_too_large", "The request is too large."),
     ("internal", "Something went wrong on our side. Please try again later."),
     ("rate_limited", "Too many requests. Please wait a moment and try again."),
+    ("pow_required", "The system is busy: your device needs a moment to verify itself, then try again."),
+    ("scan_busy", "This contest is being scanned; please try again in a few minutes."),
+    ("case_decided", "This case has already been decided."),
     ("malformed", "The message is not in the expected format."),
     ("too_large", "The message is larger than 64 KB."),
     ("binary_not_supported", "Binary messages are not supported."),
@@ -192,6 +201,9 @@ static EN: &[(&str, &str)] = &[
     ("not_a_winner", "This participant holds no prize in that round."),
     ("answer_locked", "This round does not allow changing a saved answer."),
     ("winners_unverified", "Some winners are not verified yet; the list cannot be published."),
+    ("participant_erased", "This participant's personal data has been erased."),
+    ("attempt_not_submitted", "This attempt has not been submitted yet, so it cannot be rated."),
+    ("survey_already_answered", "You have already rated this attempt."),
     ("overall_ranking_off", "This contest does not rank participants over its rounds."),
     ("unknown_prize", "This prize name is not among the contest's prizes."),
 ];
@@ -288,6 +300,7 @@ mod tests {
             "invalid_prediction",
             "seq_invalid",
             "unavailable",
+            "pow_required",
         ];
         let wanted: BTreeSet<&str> = crate::domain::FIELD_CODES.into_iter().chain(protocol).collect();
         let missing: Vec<&&str> = wanted.iter().filter(|c| !keys(VI).contains(**c)).collect();

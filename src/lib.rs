@@ -7,6 +7,7 @@
 //! - `play`: the attempt service (start, answer, submit, snapshot) over the store.
 //! - `ws`: websocket connections only; `http`: routes; `jobs`: background work.
 
+pub mod abuse;
 pub mod admin;
 pub mod auth;
 pub mod cli;
@@ -22,7 +23,10 @@ pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod play;
+pub mod pow;
+pub mod privacy;
 pub mod referral;
+pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

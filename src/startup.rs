@@ -23,6 +23,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        config.validate()?;
         let keys = Keys::from_master(&config.master_secret()?);
         let pg = pg::connect(&config.database).await?;
         let redis = RedisStore::connect(&config.redis).await?;
@@ -30,6 +31,7 @@ impl Application {
         let metrics = Metrics::new();
         let sessions = crate::auth::SessionStore::new(redis.conn(), redis.prefix());
         let throttle = crate::auth::Throttle::new(redis.conn(), redis.prefix());
+        let pow = crate::pow::Pow::new(config.pow.clone(), keys.clone(), redis.conn(), redis.prefix());
         let state = web::Data::new(AppState {
             pg: pg.clone(),
             redis,
@@ -44,6 +46,11 @@ impl Application {
                 config.http.register_per_address_per_minute,
                 config.http.ws_messages_per_minute,
             ),
+            pow,
+            ws_timing: crate::ws::connection::Timing {
+                heartbeat: std::time::Duration::from_secs(config.http.ws_heartbeat_s.max(1)),
+                idle_timeout: std::time::Duration::from_secs(config.http.ws_idle_timeout_s.max(1)),
+            },
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -52,6 +59,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(middleware::Compress::default())
+                .wrap_fn(crate::ws::connection::no_compression_on_upgrade)
                 .wrap(crate::http::security_headers())
                 .wrap_fn(crate::http::hsts)
                 .configure(http::routes)
@@ -65,13 +73,15 @@ impl Application {
         let server = server.disable_signals().run();
         let mut jobs =
             if config.jobs.enabled { crate::jobs::spawn(pg, play, metrics, config.jobs.clone()) } else { Vec::new() };
-        // In-process limiters forget recovered keys every minute, on every node.
-        let limiters = state.limiters.clone();
+        // In-process limiters forget recovered keys every minute (by default), on every node.
+        let housekept = state.clone();
+        let every = std::time::Duration::from_secs(config.http.limits_housekeeping_s.max(1));
         jobs.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
-                limiters.housekeeping();
+                housekept.limiters.housekeeping();
+                housekept.pow.housekeeping();
             }
         }));
         Ok(Self { port, server, state, jobs })

@@ -43,7 +43,8 @@ pub struct ExportQuery {
     pub personal: bool,
 }
 
-const RESULTS_SQL: &str = "SELECT r.rank, p.full_name, p.dob, p.sex, p.phone_enc, p.phone_masked, p.cccd_enc, \
+const RESULTS_SQL: &str = "SELECT r.rank, p.full_name, p.erased_at IS NOT NULL AS erased, p.dob, p.sex, p.phone_enc, \
+     p.phone_masked, p.cccd_enc, \
      p.commune_code, COALESCE(u.name, p.unit_code) AS unit, r.correct, r.prediction, r.distance, r.duration_ms, \
      r.submitted_at_ms \
      FROM results r JOIN participants p ON p.id = r.participant_id \
@@ -76,7 +77,11 @@ fn cells(row: &sqlx::postgres::PgRow, personal: bool, keys: &Keys) -> Result<(i3
     let commune = units::commune(&commune_code);
     let cccd_enc: Option<Vec<u8>> = row.try_get("cccd_enc")?;
     let cccd = cccd_enc.and_then(|c| keys.decrypt(&c).ok());
-    let (name, dob, phone, cccd) = if personal {
+    let erased: bool = row.try_get("erased")?;
+    let (name, dob, phone, cccd) = if erased {
+        // Erased (Law 91/2025): the row keeps its rank, the person is gone.
+        (name, String::new(), String::new(), String::new())
+    } else if personal {
         let phone_enc: Vec<u8> = row.try_get("phone_enc")?;
         (
             name,

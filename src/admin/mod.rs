@@ -10,11 +10,14 @@ pub mod collective;
 pub mod contests;
 pub mod exports;
 pub mod extensions;
+pub mod privacy;
 pub mod questions;
 pub mod questions_stats;
+pub mod report;
 pub mod results;
 pub mod running;
 pub mod stats;
+pub mod survey;
 pub mod winners;
 
 use std::future::Future;

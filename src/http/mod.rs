@@ -6,6 +6,7 @@ pub mod contests;
 pub mod error;
 pub mod health;
 pub mod markdown;
+pub mod me;
 pub mod openapi;
 pub mod register;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub hasher: crate::auth::PasswordHasher,
     pub allowed_origins: Vec<String>,
     pub limiters: crate::limits::Limiters,
+    pub pow: crate::pow::Pow,
+    pub ws_timing: crate::ws::connection::Timing,
 }
 
 impl AppState {
@@ -167,6 +170,10 @@ route_table! {
     get "/api/contests/{slug}/winners" => admin::winners::public,
     get "/api/contests/{slug}/stats" => contests::stats,
     get "/api/rounds/{id}/leaderboard" => contests::leaderboard,
+    get "/api/me/data" => me::data,
+    post "/api/me/erase" => me::erase,
+    post "/api/me/survey" => me::answer_survey,
+    get "/api/me/survey" => me::survey_status,
     post "/api/admin/login" => admin::accounts::login,
     post "/api/admin/logout" => admin::accounts::logout,
     post "/api/admin/logout-all" => admin::accounts::logout_all,
@@ -205,6 +212,12 @@ route_table! {
     get "/api/admin/contests/{id}/winners" => admin::winners::list,
     post "/api/admin/contests/{id}/winners/check" => admin::winners::check,
     post "/api/admin/contests/{id}/winners/publish" => admin::winners::publish,
+    get "/api/admin/contests/{id}/survey" => admin::survey::report,
+    get "/api/admin/contests/{id}/privacy" => admin::privacy::get,
+    put "/api/admin/contests/{id}/privacy" => admin::privacy::update,
+    post "/api/admin/participants/{id}/erase" => admin::privacy::erase,
+    get "/api/admin/contests/{id}/report.pdf" => admin::report::pdf,
+    get "/api/admin/contests/{id}/report.xlsx" => admin::report::xlsx,
     get "/api/admin/rounds/{id}/results" => admin::results::round_results,
     get "/api/admin/rounds/{id}/answers.csv" => admin::answers::answers_csv,
     get "/api/admin/rounds/{id}/answers.xlsx" => admin::answers::answers_xlsx,
@@ -219,6 +232,10 @@ route_table! {
     get "/api/admin/contests/{id}/stats" => admin::stats::get,
     get "/api/admin/contests/{id}/stats.csv" => admin::stats::export_csv,
     get "/api/admin/contests/{id}/stats.xlsx" => admin::stats::export_xlsx,
+    get "/api/admin/contests/{id}/cases" => crate::abuse::cases::list,
+    post "/api/admin/contests/{id}/cases/scan" => crate::abuse::cases::run_scan,
+    post "/api/admin/cases/{id}/confirm" => crate::abuse::cases::confirm,
+    post "/api/admin/cases/{id}/dismiss" => crate::abuse::cases::dismiss,
 }
 
 /// Every route of the application.

@@ -33,6 +33,11 @@ pub struct RegisterBody {
     contest_password: Option<String>,
     /// The share code of the participant whose link brought this one (`/c/{slug}?ref=CODE`).
     referral: Option<String>,
+    /// A random id the page keeps in the browser; stored only as a keyed HMAC, to spot many
+    /// registrations from one device (src/abuse).
+    device_id: Option<String>,
+    /// The solved challenge, when the previous try answered `pow_required`.
+    pow: Option<crate::pow::Solution>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +96,17 @@ fn address(req: &actix_web::HttpRequest) -> String {
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
+/// `pow_required` (428) with the challenge to solve in `details.pow`.
+pub fn pow_refusal(e: crate::pow::PowError, lang: Lang) -> ApiError {
+    match e {
+        crate::pow::PowError::Required(challenge) => ApiError {
+            details: Some(json!({"pow": challenge})),
+            ..ApiError::new(lang, StatusCode::PRECONDITION_REQUIRED, "pow_required")
+        },
+        crate::pow::PowError::Store(cause) => ApiError::internal(lang, &cause),
+    }
+}
+
 pub async fn register(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
@@ -98,11 +114,14 @@ pub async fn register(
     state: web::Data<AppState>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    state.limit(&state.limiters.register_address, &address(&req), lang)?;
+    let address = address(&req);
+    state.limit(&state.limiters.register_address, &address, lang)?;
     let contest = pg::contest_by_slug(&state.pg, &path)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
     let b = body.into_inner();
+    // Before any costly work (the contest password's argon2).
+    state.pow.check(crate::pow::Purpose::Register, &address, b.pow.as_ref()).await.map_err(|e| pow_refusal(e, lang))?;
     let now = Utc::now();
     let window_open = contest.registration_opens_at.is_none_or(|t| t <= now)
         && contest.registration_closes_at.is_none_or(|t| now < t);
@@ -156,6 +175,10 @@ pub async fn register(
         }
         found
     });
+    let device_id = b.device_id.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    if device_id.is_some_and(|d| d.chars().count() > 128) {
+        errors.push(FieldError { field: "device_id", code: "too_long" });
+    }
     let unit_code = required(&b.unit_code, "unit_code", &mut errors).map(str::to_string);
     if let Some(code) = &unit_code {
         if !pg::unit_exists(&state.pg, contest.id, code).await? {
@@ -184,8 +207,8 @@ pub async fn register(
     state.limit(&state.limiters.register_phone, &hex::encode(keys.lookup_hmac("phone", phone.as_str())), lang)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO participants (contest_id, full_name, dob, sex, phone_enc, phone_hmac, phone_masked, cccd_enc, \
-         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version, occupation) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13, $14) RETURNING id",
+         cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version, occupation, address_hmac, device_hmac) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now(), $13, $14, $15, $16) RETURNING id",
     )
     .bind(contest.id)
     .bind(name.as_str())
@@ -201,6 +224,8 @@ pub async fn register(
     .bind(&unit_code)
     .bind(&contest.consent_version)
     .bind(occupation.map(Occupation::as_str))
+    .bind((!address.is_empty()).then(|| keys.lookup_hmac("address", &address)))
+    .bind(device_id.map(|d| keys.lookup_hmac("device", d)))
     .fetch_one(&state.pg)
     .await;
     match inserted {

@@ -1,6 +1,7 @@
 //! Background jobs, safe to run on every node: the armer loads rounds into Redis before
 //! they open, the sweeper auto-submits attempts past their deadline, the persister moves
-//! events to Postgres. Finalisation runs on demand (`thiluat finalize`).
+//! events to Postgres, the detector files ballot-stuffing cases (`crate::abuse`).
+//! Finalisation runs on demand (`thiluat finalize`).
 
 pub mod finalize;
 pub mod persister;
@@ -19,11 +20,12 @@ const ARM_AHEAD_MS: i64 = 15 * 60 * 1000;
 /// Starts the background loops; they stop when the handles are aborted.
 pub fn spawn(pg: PgPool, play: Play, metrics: Metrics, config: JobsConfig) -> Vec<JoinHandle<()>> {
     let consumer = config.consumer_name.clone().unwrap_or_else(|| format!("node-{}", uuid::Uuid::new_v4().simple()));
-    vec![
-        tokio::spawn(armer(pg.clone(), play.clone())),
-        tokio::spawn(sweeper(play.clone())),
-        tokio::spawn(persister_loop(pg, play, metrics, config, consumer)),
-    ]
+    let mut jobs = vec![tokio::spawn(armer(pg.clone(), play.clone())), tokio::spawn(sweeper(play.clone()))];
+    if config.detect_interval_s > 0 {
+        jobs.push(crate::abuse::spawn_detector(pg.clone(), config.detect_interval_s));
+    }
+    jobs.push(tokio::spawn(persister_loop(pg, play, metrics, config, consumer)));
+    jobs
 }
 
 async fn armer(pg: PgPool, play: Play) {

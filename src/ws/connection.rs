@@ -18,8 +18,14 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// largest chunk it ever held (up to 128 KiB), so one 12 KB snapshot sent whole would cost
 /// every idle socket 16 KB for as long as it stays open. Clients see one message.
 const FRAGMENT_BYTES: usize = 4 * 1024;
-const HEARTBEAT: Duration = Duration::from_secs(15);
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The server pings every `heartbeat`; a client silent for `idle_timeout` (not even a pong)
+/// is gone, and its socket is closed with 1001 (config `http.ws_heartbeat_s`, `ws_idle_timeout_s`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+}
 
 #[derive(serde::Deserialize)]
 pub struct WsQuery {
@@ -51,6 +57,24 @@ pub async fn route(
     Ok(response)
 }
 
+/// Middleware (outside `Compress`): no answer to an upgrade request is compressed. actix
+/// writes the body of such an answer raw, so a compressed, chunked body (a refused upgrade's
+/// error envelope) would reach the client as broken HTTP; and the socket itself negotiates
+/// no compression either.
+pub fn no_compression_on_upgrade<S, B>(mut req: actix_web::dev::ServiceRequest, srv: &S) -> S::Future
+where
+    S: actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+{
+    if req.headers().contains_key(actix_web::http::header::UPGRADE) {
+        req.headers_mut().remove(actix_web::http::header::ACCEPT_ENCODING);
+    }
+    srv.call(req)
+}
+
 async fn run(
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
@@ -59,7 +83,8 @@ async fn run(
 ) {
     let metrics = state.metrics.clone();
     metrics.open_connections.inc();
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let timing = state.ws_timing;
+    let mut heartbeat = tokio::time::interval(timing.heartbeat);
     heartbeat.tick().await;
     let mut last_seen = Instant::now();
     let limiter = crate::limits::connection_limiter(state.limiters.ws_messages);
@@ -108,7 +133,7 @@ async fn run(
                 }
             }
             _ = heartbeat.tick() => {
-                if last_seen.elapsed() > IDLE_TIMEOUT {
+                if last_seen.elapsed() > timing.idle_timeout {
                     break Some(CloseReason { code: CloseCode::Away, description: Some("idle".into()) });
                 }
                 if session.ping(b"").await.is_err() {
@@ -213,7 +238,14 @@ async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) ->
     let play = &state.play;
     let pid = cred.participant_id;
     Ok(match message {
-        ClientMessage::Start { round_id, request_id } => {
+        ClientMessage::Start { round_id, request_id, pow } => {
+            match state.pow.check(crate::pow::Purpose::Start, &pid.to_string(), pow.as_ref()).await {
+                Ok(()) => {}
+                Err(crate::pow::PowError::Required(c)) => {
+                    return Ok(ServerMessage::pow_required(c, Some(request_id.into())))
+                }
+                Err(crate::pow::PowError::Store(e)) => return Err(PlayError::Unavailable(e.to_string())),
+            }
             ServerMessage::Snapshot(Box::new(play.start(cred.contest_id, pid, round_id, &request_id).await?))
         }
         ClientMessage::Resume { round_id, attempt_id } => {

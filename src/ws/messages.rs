@@ -11,6 +11,9 @@ pub enum ClientMessage {
     Start {
         round_id: i64,
         request_id: String,
+        /// The solved challenge, when the previous start answered `pow_required`.
+        #[serde(default)]
+        pow: Option<crate::pow::Solution>,
     },
     Resume {
         round_id: i64,
@@ -76,6 +79,9 @@ pub enum ServerMessage {
         message: &'static str,
         #[serde(rename = "ref")]
         reference: Option<serde_json::Value>,
+        /// With `pow_required`: what to solve before sending the start again.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        challenge: Option<crate::pow::Challenge>,
     },
 }
 
@@ -85,6 +91,16 @@ impl ServerMessage {
             code: code.to_string(),
             message: crate::i18n::message(code, crate::i18n::Lang::Vi),
             reference,
+            challenge: None,
+        }
+    }
+
+    pub fn pow_required(challenge: crate::pow::Challenge, reference: Option<serde_json::Value>) -> Self {
+        ServerMessage::Error {
+            code: "pow_required".into(),
+            message: crate::i18n::message("pow_required", crate::i18n::Lang::Vi),
+            reference,
+            challenge: Some(challenge),
         }
     }
 

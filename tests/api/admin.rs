@@ -413,6 +413,13 @@ async fn authorization_matrix() {
         .await
         .expect("own the fixture");
 
+    let case: i64 = sqlx::query_scalar(
+        "INSERT INTO abuse_cases (contest_id, rule, fingerprint, participant_ids) VALUES ($1, 'too_fast', 'matrix', '{}') RETURNING id",
+    )
+    .bind(contest)
+    .fetch_one(&app.pg)
+    .await
+    .expect("a case to decide");
     let csv = "code,name,parent_code,kind,headcount\nU1,Đơn vị,,unit,3\n".as_bytes().to_vec();
     let q_edit = json!({"topic": "t", "difficulty": "easy", "text": "Sửa?", "options": ["a", "b"], "correct": [0]});
     // (method, path, body, least role needed)
@@ -515,8 +522,29 @@ async fn authorization_matrix() {
         ("GET", format!("/api/admin/contests/{contest}/stats"), Body::None, "viewer"),
         ("GET", format!("/api/admin/contests/{contest}/stats.csv"), Body::None, "viewer"),
         ("GET", format!("/api/admin/contests/{contest}/stats.xlsx"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/cases"), Body::None, "viewer"),
+        ("POST", format!("/api/admin/contests/{contest}/cases/scan"), Body::None, "organiser"),
+        ("POST", format!("/api/admin/cases/{case}/confirm"), Body::Json(json!({"reason": "r"})), "organiser"),
+        ("POST", format!("/api/admin/cases/{case}/dismiss"), Body::Json(json!({"reason": "r"})), "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/finalize"), Body::None, "organiser"),
         ("POST", format!("/api/admin/rounds/{round}/close"), Body::None, "organiser"),
+        ("GET", format!("/api/admin/contests/{contest}/survey"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/privacy"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/report.pdf"), Body::None, "viewer"),
+        ("GET", format!("/api/admin/contests/{contest}/report.xlsx?round_id={round}"), Body::None, "viewer"),
+        (
+            "PUT",
+            format!("/api/admin/contests/{contest}/privacy"),
+            Body::Json(json!({"retention_days": 400})),
+            "organiser",
+        ),
+        // Last: it erases the participant the rows above use.
+        (
+            "POST",
+            format!("/api/admin/participants/{participant}/erase"),
+            Body::Json(json!({"reason": "r"})),
+            "organiser",
+        ),
     ];
     let rank = |role: &str| ["viewer", "organiser", "admin"].iter().position(|r| *r == role).expect("role");
     let fingerprint = || async {

@@ -31,6 +31,8 @@ pub struct Options {
     pub redis_url: Option<String>,
     /// SQL assignments applied to the first round before the server starts.
     pub first_round: Option<&'static str>,
+    /// Changes to the configuration, after the harness's own.
+    pub configure: Option<fn(&mut Config)>,
 }
 
 pub struct TestApp {
@@ -123,6 +125,9 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
     };
     config.jobs.enabled = opts.jobs;
     config.jobs.idle_poll_ms = 20;
+    if let Some(configure) = opts.configure {
+        configure(&mut config);
+    }
     if std::env::var("TEST_LOG").is_ok() || std::env::var("THILUAT_LOG_FILE").is_ok() {
         thiluat::telemetry::init(thiluat::config::LogFormat::Pretty);
     }

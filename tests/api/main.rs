@@ -1,16 +1,22 @@
 //! Integration tests against the real server, Postgres and Redis. One binary, many modules.
 
+mod abuse;
 pub mod admin;
 mod assets;
 mod attempts;
 mod exports;
 mod extensions;
+mod hardening;
 mod helpers;
 mod limits;
 pub mod openapi;
 mod persistence;
+mod pow;
+mod privacy;
 mod properties;
 mod question_stats;
 mod registration;
+mod report;
 pub mod reports;
+mod survey;
 mod winners;

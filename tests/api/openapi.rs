@@ -760,6 +760,38 @@ async fn real_answers_match_the_documented_schemas() {
     let (s, b) =
         app.call(Some(&admin), "POST", "/api/admin/participants/1/requalify", Body::Json(json!({"reason": ""}))).await;
     c.answer("post", "/api/admin/participants/{id}/requalify", s, &b);
+    // The review queue of ballot-stuffing cases.
+    let cases = format!("/api/admin/contests/{contest}/cases");
+    let (s, b) = app.call(Some(&admin), "POST", &format!("{cases}/scan"), Body::None).await;
+    c.answer("post", "/api/admin/contests/{id}/cases/scan", s, &b);
+    let case: i64 = sqlx::query_scalar(
+        "INSERT INTO abuse_cases (contest_id, rule, fingerprint, participant_ids, evidence) \
+         VALUES ($1, 'same_person', 'oas', '{}', '{\"count\": 2}') RETURNING id",
+    )
+    .bind(contest)
+    .fetch_one(&app.pg)
+    .await
+    .expect("a case");
+    for query in ["", "?status=open", "?status=maybe"] {
+        let (s, b) = app.call(Some(&admin), "GET", &format!("{cases}{query}"), Body::None).await;
+        c.answer("get", "/api/admin/contests/{id}/cases", s, &b);
+    }
+    for (action, reason) in [("dismiss", ""), ("confirm", "Cùng một người"), ("dismiss", "Nhầm")] {
+        let (s, b) = app
+            .call(
+                Some(&admin),
+                "POST",
+                &format!("/api/admin/cases/{case}/{action}"),
+                Body::Json(json!({"reason": reason})),
+            )
+            .await;
+        c.answer("post", &format!("/api/admin/cases/{{id}}/{action}"), s, &b);
+    }
+    let (s, b) = app.call(Some(&admin), "GET", &cases, Body::None).await;
+    c.answer("get", "/api/admin/contests/{id}/cases", s, &b);
+    let (s, b) =
+        app.call(Some(&admin), "POST", "/api/admin/cases/999999/confirm", Body::Json(json!({"reason": "x"}))).await;
+    c.answer("post", "/api/admin/cases/{id}/confirm", s, &b);
     let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/orgs/{org}/audit?limit=50"), Body::None).await;
     c.answer("get", "/api/admin/orgs/{org}/audit", s, &b);
     let (s, b) = app.call(Some(&admin), "GET", &format!("/api/admin/orgs/{org}/audit?before=x"), Body::None).await;

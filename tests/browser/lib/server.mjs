@@ -47,9 +47,10 @@ async function psql(admin, sql) {
 }
 
 /**
+ * @param {Record<string, string>} [extraEnv] more environment for `thiluat serve` (e.g. THILUAT_POW_*)
  * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string, sql: (q: string) => Promise<string>, cli: (args: string[], extraEnv?: Record<string, string>) => Promise<string>, env: NodeJS.ProcessEnv}>}
  */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const bin = need('THILUAT_BIN');
   const admin = need('THILUAT_PG_ADMIN_URL');
   const id = randomBytes(5).toString('hex');
@@ -62,6 +63,7 @@ export async function startServer() {
     THILUAT_SECRET: need('THILUAT_SECRET'),
     THILUAT_REDIS_KEY_PREFIX: `browser-${id}:`,
     THILUAT_HTTP_BIND: `127.0.0.1:${port}`,
+    ...extraEnv,
   };
   await psql(admin, `CREATE DATABASE ${db}`);
   /** @type {import('node:child_process').ChildProcess | null} */

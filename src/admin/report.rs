@@ -1,0 +1,76 @@
+//! `GET /api/admin/contests/{id}/report.pdf|.xlsx[?round_id=]`: the report for the Ministry
+//! of Justice (see `crate::report`). Masked names only, so any member may download it;
+//! every download is audited.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::contests::contest_org;
+use super::survey::{round_of_contest, ReportQuery};
+use super::{Organiser, Role};
+use crate::http::{ApiError, AppState};
+
+async fn prepare(
+    who: &Organiser,
+    state: &AppState,
+    contest: i64,
+    round: Option<i64>,
+    format: &str,
+) -> Result<crate::report::ReportData, ApiError> {
+    let org = contest_org(&state.pg, who, contest, Role::Viewer).await?;
+    round_of_contest(&state.pg, who, contest, round).await?;
+    let data = crate::report::load(&state.pg, contest, round).await?;
+    who.audit(
+        &state.pg,
+        Some(org),
+        "report.ministry",
+        ("contest", Some(contest.to_string())),
+        json!({"format": format, "round": round}),
+    )
+    .await?;
+    Ok(data)
+}
+
+fn file_name(contest: i64, round: Option<i64>, ext: &str) -> String {
+    match round {
+        Some(r) => format!("attachment; filename=\"bao-cao-cuoc-thi-{contest}-dot-{r}.{ext}\""),
+        None => format!("attachment; filename=\"bao-cao-cuoc-thi-{contest}.{ext}\""),
+    }
+}
+
+pub async fn pdf(
+    path: web::Path<i64>,
+    query: web::Query<ReportQuery>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    let data = prepare(&who, &state, contest, query.round_id, "pdf").await?;
+    // Laying out and compressing the font takes a few milliseconds of CPU: off the workers.
+    let bytes = web::block(move || crate::report::layout::render(&data))
+        .await
+        .map_err(|e| ApiError::internal(who.lang, &e))?
+        .map_err(|e| ApiError::internal(who.lang, &e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("content-disposition", file_name(contest, query.round_id, "pdf")))
+        .body(bytes))
+}
+
+pub async fn xlsx(
+    path: web::Path<i64>,
+    query: web::Query<ReportQuery>,
+    who: Organiser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let contest = path.into_inner();
+    let data = prepare(&who, &state, contest, query.round_id, "xlsx").await?;
+    let bytes = web::block(move || crate::report::xlsx::render(&data))
+        .await
+        .map_err(|e| ApiError::internal(who.lang, &e))?
+        .map_err(|e| ApiError::internal(who.lang, &e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header(("content-disposition", file_name(contest, query.round_id, "xlsx")))
+        .body(bytes))
+}
