@@ -193,9 +193,30 @@ pub async fn me(who: Organiser, state: web::Data<AppState>) -> Result<HttpRespon
         .fetch_one(&state.pg)
         .await?;
     let session = state.sessions.get(&who.token).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    // The console names each organisation (an account may belong to several).
+    let ids: Vec<i64> = who.memberships.iter().map(|m| m.organisation_id).collect();
+    let names: std::collections::HashMap<i64, (String, String)> =
+        sqlx::query_as::<_, (i64, String, String)>("SELECT id, slug, name FROM organisations WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&state.pg)
+            .await?
+            .into_iter()
+            .map(|(id, slug, name)| (id, (slug, name)))
+            .collect();
+    let memberships: Vec<_> = who
+        .memberships
+        .iter()
+        .map(|m| {
+            let (slug, org_name) = names.get(&m.organisation_id).cloned().unwrap_or_default();
+            json!({
+                "organisation_id": m.organisation_id, "organisation_slug": slug, "organisation_name": org_name,
+                "role": m.role, "personal_data_export": m.personal_data_export,
+            })
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "account_id": who.account_id, "email": email, "display_name": name,
-        "csrf_token": session.map(|s| s.csrf), "memberships": who.memberships,
+        "csrf_token": session.map(|s| s.csrf), "memberships": memberships,
     })))
 }
 

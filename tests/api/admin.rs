@@ -739,3 +739,19 @@ async fn a_member_changes_their_temporary_password() {
     assert_eq!(app.call(Some(&fresh), "GET", "/api/admin/me", Body::None).await.0, 200);
     assert!(audit_actions(&app, org).await.contains(&"account.password_change".to_string()));
 }
+
+/// `me` names every organisation of the account (the console's organisation picker).
+#[actix_web::test]
+async fn me_names_each_organisation_of_the_account() {
+    let app = spawn_app().await;
+    let (first, email) = app.org_with_admin("ten-mot").await;
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (status, me) = app.call(Some(&admin), "GET", "/api/admin/me", Body::None).await;
+    assert_eq!(status, 200, "{me}");
+    let memberships = me["memberships"].as_array().expect("memberships");
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0]["organisation_id"].as_i64(), Some(first));
+    assert_eq!(memberships[0]["organisation_slug"], "ten-mot");
+    assert_eq!(memberships[0]["organisation_name"], "Sở Tư pháp ten-mot");
+    assert_eq!(memberships[0]["role"], "admin");
+}

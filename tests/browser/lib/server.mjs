@@ -48,7 +48,7 @@ async function psql(admin, sql) {
 
 /**
  * @param {Record<string, string>} [extraEnv] more environment for `thiluat serve` (e.g. THILUAT_POW_*)
- * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string, sql: (q: string) => Promise<string>, cli: (args: string[], extraEnv?: Record<string, string>) => Promise<string>}>}
+ * @returns {Promise<{base: string, stop: () => Promise<void>, log: () => string, sql: (q: string) => Promise<string>, cli: (args: string[], extraEnv?: Record<string, string>) => Promise<string>, env: NodeJS.ProcessEnv}>}
  */
 export async function startServer(extraEnv = {}) {
   const bin = need('THILUAT_BIN');
@@ -102,9 +102,28 @@ export async function startServer(extraEnv = {}) {
     /** Runs a `thiluat` command against this server's stores. */
     const cli = async (/** @type {string[]} */ args, extraEnv = {}) =>
       (await run(bin, args, { cwd: ROOT, env: { ...env, ...extraEnv }, timeout: 60_000 })).stdout;
-    return { base, stop, log: () => output, sql, cli };
+    return { base, stop, log: () => output, sql, cli, env };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/**
+ * Makes an organisation and its first admin with `thiluat admin create` (the password on
+ * standard input, as an operator would type it) against a started server's database.
+ * @param {{env: NodeJS.ProcessEnv}} server
+ * @param {{orgSlug: string, orgName: string, email: string, name: string, password: string}} a
+ */
+export async function createAdmin(server, a) {
+  const bin = need('THILUAT_BIN');
+  const args = ['admin', 'create', '--org-slug', a.orgSlug, '--org-name', a.orgName, '--email', a.email, '--name', a.name];
+  await new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: ROOT, env: server.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr?.on('data', (b) => (err += b));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(null) : reject(new Error(`admin create exited ${code}: ${err}`))));
+    child.stdin?.end(`${a.password}\n`);
+  });
 }
