@@ -61,7 +61,10 @@ async fn a_flooding_session_is_throttled_and_closed_while_its_neighbour_is_not()
         tokio::time::sleep(Duration::from_millis(60)).await; // 1,000 a minute
     }
     let (count, after) = first_refusal.expect("the flood is refused");
-    assert!(after <= Duration::from_secs(1), "refused after {count} messages, {after:?}");
+    // "Within a second" of a 1,000-a-minute flood is its first 17 messages (60 ms apart).
+    // Counted in messages, not read off the wall clock: on a loaded machine the sleeps
+    // stretch, which only gives the limiter more time to refill, never less.
+    assert!(count < 17, "refused only after {count} messages ({after:?})");
     // Keep flooding: past the hard limit the server closes the socket (1008).
     for _ in 0..150 {
         bad.send(json!({"type": "ping"})).await;
