@@ -20,6 +20,6 @@ mod question_stats;
 mod registration;
 mod report;
 pub mod reports;
-mod survey;
 mod review;
+mod survey;
 mod winners;
