@@ -379,6 +379,21 @@ pub async fn reset_password(
     if !member {
         return Err(who.not_found());
     }
+    // Only an account whose every organisation this admin administers too: otherwise the
+    // admin of one organisation could take over a member (even an admin) of another.
+    let elsewhere: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = $1 AND m.organisation_id <> $2 \
+         AND NOT EXISTS (SELECT 1 FROM memberships a WHERE a.account_id = $3 \
+         AND a.organisation_id = m.organisation_id AND a.role = 'admin'))",
+    )
+    .bind(account)
+    .bind(org)
+    .bind(who.account_id)
+    .fetch_one(&state.pg)
+    .await?;
+    if elsewhere {
+        return Err(who.error(StatusCode::CONFLICT, "member_elsewhere"));
+    }
     let password = temporary_password();
     let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::internal(who.lang, &e))?;
     let mut tx = state.pg.begin().await?;

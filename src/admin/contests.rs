@@ -27,6 +27,16 @@ pub async fn contest_org(pg: &PgPool, who: &Organiser, contest: i64, need: Role)
     Ok(org)
 }
 
+/// The organisation of a participant's contest, or 404 for an account outside it.
+pub async fn participant_org(pg: &PgPool, who: &Organiser, participant: i64, need: Role) -> Result<i64, ApiError> {
+    let contest: Option<i64> = sqlx::query_scalar("SELECT contest_id FROM participants WHERE id = $1")
+        .bind(participant)
+        .fetch_optional(pg)
+        .await?;
+    let contest = contest.ok_or_else(|| who.not_found())?;
+    contest_org(pg, who, contest, need).await
+}
+
 /// The contest and organisation of a round, or 404 for an account outside it.
 pub async fn round_org(pg: &PgPool, who: &Organiser, round: i64, need: Role) -> Result<(i64, i64), ApiError> {
     let row: Option<(i64, Option<i64>)> = sqlx::query_as(

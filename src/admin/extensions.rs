@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::contests::contest_org;
+use super::contests::{contest_org, participant_org};
 use super::{Organiser, Role};
 use crate::domain::FieldError;
 use crate::http::{ApiError, AppState};
@@ -43,11 +43,7 @@ pub async fn grant(
     if reason.is_empty() || reason.chars().count() > 1000 {
         errors.push(FieldError { field: "reason", code: "required" });
     }
-    let contest: Option<i64> = sqlx::query_scalar("SELECT contest_id FROM participants WHERE id = $1")
-        .bind(participant)
-        .fetch_optional(&state.pg)
-        .await?;
-    let org = contest_org(&state.pg, &who, contest.ok_or_else(|| who.not_found())?, Role::Organiser).await?;
+    let org = participant_org(&state.pg, &who, participant, Role::Organiser).await?;
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(who.lang, &errors));
     }

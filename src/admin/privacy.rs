@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::contests::contest_org;
+use super::contests::{contest_org, participant_org};
 use super::{Organiser, Role};
 use crate::domain::FieldError;
 use crate::http::{ApiError, AppState};
@@ -99,11 +99,7 @@ pub async fn erase(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let participant = path.into_inner();
-    let contest: Option<i64> = sqlx::query_scalar("SELECT contest_id FROM participants WHERE id = $1")
-        .bind(participant)
-        .fetch_optional(&state.pg)
-        .await?;
-    let org = contest_org(&state.pg, &who, contest.ok_or_else(|| who.not_found())?, Role::Organiser).await?;
+    let org = participant_org(&state.pg, &who, participant, Role::Organiser).await?;
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ApiError::invalid_fields(who.lang, &[FieldError::new("reason", "required")]));

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::contests::contest_org;
+use super::contests::{contest_org, participant_org};
 use super::{Organiser, Role};
 use crate::contest::prizes::{allocate, Award, RoundRanking, Tier};
 use crate::domain::units;
@@ -241,12 +241,7 @@ pub async fn set_staff(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let participant = path.into_inner();
-    let contest: Option<i64> = sqlx::query_scalar("SELECT contest_id FROM participants WHERE id = $1")
-        .bind(participant)
-        .fetch_optional(&state.pg)
-        .await?;
-    let contest = contest.ok_or_else(|| who.not_found())?;
-    let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
+    let org = participant_org(&state.pg, &who, participant, Role::Organiser).await?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::invalid_fields(
             who.lang,

@@ -368,6 +368,21 @@ async fn admins_reset_passwords_and_sessions_use_safe_rotated_cookies() {
     assert!(app.login("m@reset.example", &second).await.is_ok());
     assert!(audit_actions(&app, org).await.contains(&"member.reset_password".to_string()));
 
+    // The same account administers another organisation too: this admin cannot reset it
+    // (that would take over the other organisation), and nothing changes.
+    let (other, _) = app.org_with_admin("reset-other").await;
+    sqlx::query("INSERT INTO memberships (organisation_id, account_id, role) VALUES ($1, $2, 'admin')")
+        .bind(other)
+        .bind(account)
+        .execute(&app.pg)
+        .await
+        .expect("membership");
+    let (status, refused) = app
+        .call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/members/{account}/reset-password"), Body::None)
+        .await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("member_elsewhere")), "{refused}");
+    assert!(app.login("m@reset.example", &second).await.is_ok(), "the password is unchanged");
+
     // Cookies: HttpOnly, SameSite=Strict, Secure only behind TLS; a new session id per login.
     let plain = login_cookie(&app, &email, PASSWORD, false).await;
     let tls = login_cookie(&app, &email, PASSWORD, true).await;
