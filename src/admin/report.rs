@@ -44,17 +44,8 @@ pub async fn pdf(
     who: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let contest = path.into_inner();
-    let data = prepare(&who, &state, contest, query.round_id, "pdf").await?;
-    // Laying out and compressing the font takes a few milliseconds of CPU: off the workers.
-    let bytes = web::block(move || crate::report::layout::render(&data))
+    respond(path.into_inner(), query.round_id, who, &state, "pdf", "application/pdf", crate::report::layout::render)
         .await
-        .map_err(|e| ApiError::internal(who.lang, &e))?
-        .map_err(|e| ApiError::internal(who.lang, &e))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(("content-disposition", file_name(contest, query.round_id, "pdf")))
-        .body(bytes))
 }
 
 pub async fn xlsx(
@@ -63,14 +54,28 @@ pub async fn xlsx(
     who: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let contest = path.into_inner();
-    let data = prepare(&who, &state, contest, query.round_id, "xlsx").await?;
-    let bytes = web::block(move || crate::report::xlsx::render(&data))
+    let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    respond(path.into_inner(), query.round_id, who, &state, "xlsx", content_type, crate::report::xlsx::render).await
+}
+
+/// Gathers the report's figures (audited as an export), renders them off the workers (laying
+/// out and compressing takes milliseconds of CPU) and sends the file.
+async fn respond<E: std::fmt::Display + Send + 'static>(
+    contest: i64,
+    round_id: Option<i64>,
+    who: Organiser,
+    state: &AppState,
+    ext: &'static str,
+    content_type: &'static str,
+    render: fn(&crate::report::ReportData) -> Result<Vec<u8>, E>,
+) -> Result<HttpResponse, ApiError> {
+    let data = prepare(&who, state, contest, round_id, ext).await?;
+    let bytes = web::block(move || render(&data))
         .await
         .map_err(|e| ApiError::internal(who.lang, &e))?
         .map_err(|e| ApiError::internal(who.lang, &e))?;
     Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(("content-disposition", file_name(contest, query.round_id, "xlsx")))
+        .content_type(content_type)
+        .insert_header(("content-disposition", file_name(contest, round_id, ext)))
         .body(bytes))
 }
