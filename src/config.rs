@@ -80,6 +80,9 @@ pub struct RedisConfig {
     pub waitaof_replicas: u32,
     /// Run even when Redis would lose acknowledged answers in a crash.
     pub unsafe_durability: bool,
+    /// The server's hot paths use one Redis connection per worker thread (see
+    /// `RedisStore::with_per_thread_connections`); off: one connection shared by all.
+    pub per_thread_connections: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +177,7 @@ impl Default for RedisConfig {
             key_prefix: String::new(),
             waitaof_replicas: 0,
             unsafe_durability: false,
+            per_thread_connections: true,
         }
     }
 }
@@ -274,6 +278,9 @@ impl Config {
         }
         if let Some(v) = get("REDIS_UNSAFE_DURABILITY") {
             self.redis.unsafe_durability = parse("THILUAT_REDIS_UNSAFE_DURABILITY", v)?;
+        }
+        if let Some(v) = get("REDIS_PER_THREAD_CONNECTIONS") {
+            self.redis.per_thread_connections = parse("THILUAT_REDIS_PER_THREAD_CONNECTIONS", v)?;
         }
         if let Some(v) = get("JOBS_ENABLED") {
             self.jobs.enabled = parse("THILUAT_JOBS_ENABLED", v)?;

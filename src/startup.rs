@@ -26,7 +26,10 @@ impl Application {
         config.validate()?;
         let keys = Keys::from_master(&config.master_secret()?);
         let pg = pg::connect(&config.database).await?;
-        let redis = RedisStore::connect(&config.redis).await?;
+        let mut redis = RedisStore::connect(&config.redis).await?;
+        if config.redis.per_thread_connections {
+            redis = redis.with_per_thread_connections();
+        }
         let play = Play::new(pg.clone(), redis.clone());
         let metrics = Metrics::new();
         let sessions = crate::auth::SessionStore::new(redis.conn(), redis.prefix());

@@ -14,16 +14,17 @@ for k in 1 2 3; do
   extra=""; [ "$k" = 1 ] && extra="--server-pid $PID"
   $LT --server http://127.0.0.1:18080 --contest pbgdpl-chuyen-doi-so --round 1 \
     --scenario deadline-burst --participants 10000 --shard $k/3 --source-ips 127.0.0.$((k+1)),127.0.0.$((k+4)),127.0.0.$((k+7)) \
-    --phone-offset $OFF --go-at $GO --max-seconds 900 --timeout-s 60 \
-    --check-db postgres://postgres@127.0.0.1:5432/thiluat --check-db-wait-s 120 \
+    --phone-offset $OFF --go-at $GO --threads 1 --max-seconds 900 --timeout-s 60 \
+    --check-db postgres://postgres@127.0.0.1:5432/thiluat --check-db-wait-s 120 --check-db-after-s 15 \
     --samples-out $OUT.$k.lat --json $extra > $OUT.$k.json 2> $OUT.$k.err &
 done
 # CPU seconds of each party around the instant, and Redis's fsync latency during it
+"$ROOT/loadtest/bench/cpu.py" "$GO" "$OUT.cpu" &
 ( sleep $(( GO - $(date +%s) - 2 ))
   redis-cli -p $RPORT config set latency-monitor-threshold 1 >/dev/null; redis-cli -p $RPORT latency reset >/dev/null
   redis-cli -p $RPORT info commandstats > $OUT.cmdstats-before
-  for i in $(seq 0 9); do "$ROOT/loadtest/bench/cpu.sh"; sleep 1; done
+  sleep 10
   redis-cli -p $RPORT info commandstats > $OUT.cmdstats-after
   redis-cli -p $RPORT latency history aof-fsync-always > $OUT.fsync
-  redis-cli -p $RPORT latency latest >> $OUT.fsync ) > $OUT.cpu 2>&1 &
+  redis-cli -p $RPORT latency latest >> $OUT.fsync ) > $OUT.redis.log 2>&1 &
 wait

@@ -76,6 +76,15 @@ pub struct Args {
     /// How long the database check waits for the persister to catch up, seconds.
     #[arg(long, default_value_t = 60)]
     pub check_db_wait_s: u64,
+    /// Runtime worker threads of this process (default: one per core). Several shard
+    /// processes on one small machine waste less CPU on thread hand-offs with one each.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// With `--go-at`: the database check starts no sooner than this many seconds after the
+    /// measured instant, so that a shard which finished first does not load Postgres while
+    /// the other shards are still being measured.
+    #[arg(long, default_value_t = 0)]
+    pub check_db_after_s: u64,
     /// Participant i gets phone 09 + 8 digits of (offset + i). Default: random. Give every shard
     /// of a run the same offset, and each run a fresh range (the demo allows 2 attempts each).
     #[arg(long)]

@@ -34,7 +34,11 @@ fn main() -> ExitCode {
         eprintln!("loadtest: {e}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n.max(1));
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("loadtest: starting the runtime: {e}");
@@ -336,6 +340,12 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
         with_progress(&progress, |p| p.finalize = Some(line));
     }
     if let Some(url) = &args.check_db {
+        if let Some(at) = args.go_at {
+            let wait = at + args.check_db_after_s as f64 - stats::unix_ms() as f64 / 1000.0;
+            if wait > 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+            }
+        }
         let (answers, results) = {
             let s = stats.lock();
             (s.saved_answers.clone(), s.results.clone())

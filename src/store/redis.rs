@@ -62,6 +62,11 @@ struct Scripts {
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
+    client: redis::Client,
+    /// Tells this store's connections apart in the per-thread cache.
+    id: usize,
+    /// Whether the hot paths use a connection of the calling thread (see [`Self::hot`]).
+    per_thread: bool,
     prefix: String,
     scripts: std::sync::Arc<Scripts>,
     durability: Durability,
@@ -161,10 +166,14 @@ impl RedisStore {
     /// Connects and checks that acknowledged writes survive a crash.
     pub async fn connect(config: &RedisConfig) -> anyhow::Result<Self> {
         let client = redis::Client::open(config.url.expose()).context("invalid Redis URL")?;
-        let mut conn = ConnectionManager::new(client).await.context("connecting to Redis")?;
+        let mut conn = ConnectionManager::new(client.clone()).await.context("connecting to Redis")?;
         let durability = check_durability(&mut conn, config).await?;
+        static STORES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         Ok(Self {
             conn,
+            client,
+            id: STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            per_thread: false,
             prefix: config.key_prefix.clone(),
             scripts: std::sync::Arc::new(Scripts {
                 start: Script::new(include_str!("lua/start.lua")),
@@ -175,6 +184,43 @@ impl RedisStore {
             }),
             durability,
         })
+    }
+
+    /// From now on the hot paths (start, answer, submit, snapshots, the clock) of this store
+    /// and its clones use one connection per calling thread, opened on first use: for the
+    /// server's workers, each a single-threaded runtime, a request and its reply then never
+    /// cross to another thread (with one shared connection, every command went to its driver
+    /// task on the main thread and every reply came back, two thread wake-ups per message,
+    /// and Redis read all of a node's commands from one socket).
+    pub fn with_per_thread_connections(mut self) -> Self {
+        self.per_thread = true;
+        self
+    }
+
+    /// The connection for a hot path: this thread's own when enabled, else the shared one.
+    /// A write and the `WAITAOF` after it use the same connection (`WAITAOF` counts the
+    /// writes of its own connection), so callers hold on to the one they got.
+    async fn hot(&self) -> ConnectionManager {
+        if !self.per_thread {
+            return self.conn.clone();
+        }
+        thread_local! {
+            static CONNECTIONS: std::cell::RefCell<Vec<(usize, ConnectionManager)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        if let Some(c) = CONNECTIONS.with_borrow(|v| v.iter().find(|(id, _)| *id == self.id).map(|(_, c)| c.clone())) {
+            return c;
+        }
+        match ConnectionManager::new(self.client.clone()).await {
+            Ok(c) => {
+                CONNECTIONS.with_borrow_mut(|v| v.push((self.id, c.clone())));
+                c
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "opening this thread's Redis connection failed; using the shared one");
+                self.conn.clone()
+            }
+        }
     }
 
     pub fn durability(&self) -> Durability {
@@ -195,14 +241,15 @@ impl RedisStore {
 
     /// Redis's clock in milliseconds: the one clock every node agrees on.
     pub async fn now_ms(&self) -> redis::RedisResult<i64> {
-        let (s, us): (i64, i64) = redis::cmd("TIME").query_async(&mut self.conn.clone()).await?;
+        let (s, us): (i64, i64) = redis::cmd("TIME").query_async(&mut self.hot().await).await?;
         Ok(s * 1000 + us / 1000)
     }
 
-    async fn after_write(&self) -> Result<(), ScriptError> {
+    /// `conn`: the connection that made the write.
+    async fn after_write(&self, conn: &mut ConnectionManager) -> Result<(), ScriptError> {
         if let Durability::WaitAof(n) = self.durability {
             let (_local, replicas): (i64, i64) =
-                redis::cmd("WAITAOF").arg(0).arg(n).arg(1000).query_async(&mut self.conn.clone()).await?;
+                redis::cmd("WAITAOF").arg(0).arg(n).arg(1000).query_async(conn).await?;
             if replicas < i64::from(n) {
                 return Err(ScriptError::Unavailable(redis::RedisError::from((
                     redis::ErrorKind::IoError,
@@ -284,6 +331,7 @@ impl RedisStore {
         extension_ms: i64,
     ) -> Result<StartOutcome, ScriptError> {
         let k = self.keys(round_id);
+        let mut conn = self.hot().await;
         let out: Vec<String> = self
             .scripts
             .start
@@ -299,12 +347,12 @@ impl RedisStore {
             .arg(new_attempt_id)
             .arg(join_ids(question_ids))
             .arg(extension_ms)
-            .invoke_async(&mut self.conn.clone())
+            .invoke_async(&mut conn)
             .await
             .map_err(refused_or_unavailable)?;
         match (out.first().map(String::as_str), out.get(1)) {
             (Some("new"), Some(id)) => {
-                self.after_write().await?;
+                self.after_write(&mut conn).await?;
                 Ok(StartOutcome::New(id.clone()))
             }
             (Some("existing"), Some(id)) => Ok(StartOutcome::Existing(id.clone())),
@@ -322,6 +370,7 @@ impl RedisStore {
         seq: i64,
     ) -> Result<AnswerStatus, ScriptError> {
         let k = self.keys(round_id);
+        let mut conn = self.hot().await;
         let status: String = self
             .scripts
             .answer
@@ -336,12 +385,12 @@ impl RedisStore {
             .arg(question_id)
             .arg(join_ids(options))
             .arg(seq)
-            .invoke_async(&mut self.conn.clone())
+            .invoke_async(&mut conn)
             .await
             .map_err(refused_or_unavailable)?;
         match status.as_str() {
             "saved" => {
-                self.after_write().await?;
+                self.after_write(&mut conn).await?;
                 Ok(AnswerStatus::Saved)
             }
             "duplicate" => Ok(AnswerStatus::Duplicate),
@@ -359,6 +408,7 @@ impl RedisStore {
         prediction: Option<i64>,
     ) -> Result<Scored, ScriptError> {
         let k = self.keys(round_id);
+        let mut conn = self.hot().await;
         let out: Vec<Value> = self
             .scripts
             .submit
@@ -374,7 +424,7 @@ impl RedisStore {
             .arg(attempt_id)
             .arg(prediction.map(|p| p.to_string()).unwrap_or_default())
             .arg(if participant_id.is_some() { "client" } else { "auto" })
-            .invoke_async(&mut self.conn.clone())
+            .invoke_async(&mut conn)
             .await
             .map_err(refused_or_unavailable)?;
         if out.len() != 8 {
@@ -382,7 +432,7 @@ impl RedisStore {
         }
         let already = value_string(&out[0]) == "already";
         if !already {
-            self.after_write().await?;
+            self.after_write(&mut conn).await?;
         }
         Ok(Scored {
             already,
@@ -423,7 +473,7 @@ impl RedisStore {
         let (fields, answers): (HashMap<String, String>, HashMap<String, String>) = redis::pipe()
             .hgetall(k.attempt(attempt_id))
             .hgetall(k.answers(attempt_id))
-            .query_async(&mut self.conn.clone())
+            .query_async(&mut self.hot().await)
             .await?;
         Ok(attempt_from_fields(attempt_id, &fields, &answers))
     }

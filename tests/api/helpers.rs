@@ -225,14 +225,23 @@ impl TestApp {
         self.round_ids[0]
     }
 
-    /// Persists everything pending in the round's stream.
+    /// Persists everything pending in the round's stream. Like the persister's own loop, it
+    /// tries again after one failure: the first command on a connection whose Redis has
+    /// restarted fails (the connection then reconnects), as after a crash.
     pub async fn persist_all(&self, round_id: i64) {
         let opts = thiluat::jobs::persister::Options { batch: 500, reclaim_idle_ms: 0 };
-        while thiluat::jobs::persister::persist_once(&self.pg, &self.state.redis, round_id, "test", opts)
-            .await
-            .expect("persists")
-            > 0
-        {}
+        let mut failed_once = false;
+        loop {
+            match thiluat::jobs::persister::persist_once(&self.pg, &self.state.redis, round_id, "test", opts).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if !failed_once => {
+                    failed_once = true;
+                    eprintln!("persisting failed once, trying again: {e:#}");
+                }
+                Err(e) => panic!("persists: {e:#}"),
+            }
+        }
     }
 }
 
