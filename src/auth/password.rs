@@ -118,7 +118,7 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use super::*;
 
@@ -169,18 +169,16 @@ mod tests {
         let hasher = PasswordHasher::new(1);
         let stored = hasher.hash("the real password").await.expect("hash");
         let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-        for _ in 0..3 {
+        for _ in 0..5 {
             for (stored, times) in [(None, &mut unknown), (Some(stored.as_str()), &mut wrong)] {
                 let start = Instant::now();
                 assert!(!hasher.verify("a wrong password", stored).await.expect("verify"));
                 times.push(start.elapsed());
             }
         }
-        let median = |mut t: Vec<Duration>| {
-            t.sort();
-            t[1]
-        };
-        let (unknown, wrong) = (median(unknown), median(wrong));
+        // The fastest of 5 tries each: on a shared, loaded machine the other tries measure
+        // the load (a skipped argon2 run would still show: ~0 ms against tens of ms).
+        let (unknown, wrong) = (unknown.into_iter().min().expect("tries"), wrong.into_iter().min().expect("tries"));
         let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
         assert!((0.5..=2.0).contains(&ratio), "unknown {unknown:?} vs wrong {wrong:?}");
     }

@@ -50,6 +50,20 @@ pub async fn route(
         .and_then(|t| state.verify_credential(t))
         .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized"))?;
     state.limit(&state.limiters.ws_connect, &cred.participant_id.to_string(), lang)?;
+    // The credential is stateless: an erased participant (Law 91/2025) still holds a valid
+    // one, and it must open nothing any more. One primary-key read per connection.
+    let erased: Option<bool> =
+        sqlx::query_scalar("SELECT erased_at IS NOT NULL FROM participants WHERE id = $1 AND contest_id = $2")
+            .bind(cred.participant_id)
+            .bind(cred.contest_id)
+            .fetch_optional(&state.pg)
+            .await
+            .map_err(|e| ApiError::internal(lang, &crate::telemetry::db_error(&e)))?;
+    match erased {
+        None => return Err(ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized")),
+        Some(true) => return Err(ApiError::new(lang, actix_web::http::StatusCode::GONE, "participant_erased")),
+        Some(false) => {}
+    }
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"))?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);

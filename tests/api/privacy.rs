@@ -195,6 +195,13 @@ async fn after_erasure_nothing_shows_the_person_and_ranks_do_not_move() {
     oas.answer("post", "/api/me/erase", status, &body);
     assert_eq!(status, 410);
     assert_eq!(ranks(&app).await, before, "results kept, rank numbers unchanged");
+    // The credential, still validly signed, no longer opens the websocket either.
+    match app.http.ws(app.url(&format!("/ws?token={}", a.token))).connect().await {
+        Err(awc::error::WsClientError::InvalidResponseStatus(status)) => assert_eq!(status.as_u16(), 410),
+        other => panic!("an erased participant's credential must be refused: {:?}", other.map(|_| ())),
+    }
+    // Another participant's credential still does.
+    let _ = app.ws(&c.token).await;
 
     // The organiser executes B's request received by letter.
     let erase_b = format!("/api/admin/participants/{}/erase", b.id);
