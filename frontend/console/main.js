@@ -8,6 +8,11 @@ import { contestPage, publishPage, questionsPage, roundsPage, unitsPage } from '
 import { livePage } from './live.js';
 import { resultsPage } from './results.js';
 import { accountPage, auditPage, membersPage } from './org.js';
+import { collectivePage, statsPage, surveyPage } from './stats.js';
+import { questionStatsPage } from './questionstats.js';
+import { casesPage } from './cases.js';
+import { privacyPage } from './privacy.js';
+import { reportsPage } from './reports.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 /** @type {Me | null} */
@@ -29,6 +34,13 @@ const ROUTES = [
   [/^contests\/(\d+)\/publish$/, (ctx, id) => publishPage(ctx, Number(id))],
   [/^contests\/(\d+)\/live(?:\/(\d+))?$/, (ctx, id, round) => livePage(ctx, Number(id), round ? Number(round) : null)],
   [/^contests\/(\d+)\/results$/, (ctx, id) => resultsPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/stats(?:\/(\d+))?$/, (ctx, id, round) => statsPage(ctx, Number(id), round ? Number(round) : null)],
+  [/^contests\/(\d+)\/collective$/, (ctx, id) => collectivePage(ctx, Number(id))],
+  [/^contests\/(\d+)\/question-stats(?:\/(\d+))?$/, (ctx, id, round) => questionStatsPage(ctx, Number(id), round ? Number(round) : null)],
+  [/^contests\/(\d+)\/survey(?:\/(\d+))?$/, (ctx, id, round) => surveyPage(ctx, Number(id), round ? Number(round) : null)],
+  [/^contests\/(\d+)\/cases$/, (ctx, id) => casesPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/reports$/, (ctx, id) => reportsPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/privacy$/, (ctx, id) => privacyPage(ctx, Number(id))],
   [/^audit$/, auditPage],
   [/^members$/, membersPage],
   [/^account$/, accountPage],
@@ -221,6 +233,7 @@ async function contestsPage(ctx) {
               h('a', { href: `#/contests/${c.id}`, 'aria-label': `${t('edit')}: ${c.title}` }, t('edit')),
               h('a', { href: `#/contests/${c.id}/live`, 'aria-label': `${t('live')}: ${c.title}` }, t('live')),
               h('a', { href: `#/contests/${c.id}/results`, 'aria-label': `${t('results')}: ${c.title}` }, t('results')),
+              h('a', { href: `#/contests/${c.id}/stats`, 'aria-label': `${t('reportsLink')}: ${c.title}` }, t('reportsLink')),
             ),
           ]),
         )
