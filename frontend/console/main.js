@@ -2,7 +2,7 @@
 // contests list. Each other page lives in its own module.
 
 import { api, ApiError, get, post, setCsrf } from './api.js';
-import { add, alertError, announce, clearStaleAnnouncement, field, h, input, replace, select, showFieldErrors, table } from './dom.js';
+import { add, alertError, announce, clearFieldErrors, clearStaleAnnouncement, field, h, input, replace, select, showFieldErrors, table } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
 import { contestPage, publishPage, questionsPage, roundsPage, unitsPage } from './wizard.js';
 import { livePage } from './live.js';
@@ -80,6 +80,8 @@ function context() {
 /** @param {HTMLElement | null} form @param {() => Promise<void>} fn */
 async function run(form, fn) {
   alertError('');
+  // Errors of the last try go; this one's are shown if it fails too.
+  if (form) clearFieldErrors(form);
   const buttons = form ? [...form.querySelectorAll('button')] : [];
   buttons.forEach((b) => (b.disabled = true));
   try {

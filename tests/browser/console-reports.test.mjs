@@ -375,6 +375,8 @@ test('an organiser reads every report of a finished round and works the abuse qu
     await retention.getByLabel('Số ngày lưu trữ (0 đến 3650)').fill('365');
     await retention.getByRole('button', { name: 'Lưu' }).click();
     await page.locator('#privacy-facts dd', { hasText: '365 ngày' }).waitFor();
+    assert.equal(await retention.locator('[aria-invalid="true"]').count(), 0, 'the old error is gone');
+    assert.equal(await retention.locator('.err').first().textContent(), '');
     const erase = page.locator('#erase-form');
     await erase.getByLabel('Mã thí sinh').fill(String(duc.id));
     await erase.getByLabel('Căn cứ yêu cầu xoá').fill('Đơn đề nghị xoá dữ liệu ngày 01/12/2026');
