@@ -56,9 +56,11 @@ export function lineChart(opts) {
   return svg;
 }
 
-/** @param {{label: string, items: {label: string, value: number}[]}} opts */
+/** @param {{label: string, items: {label: string, value: number}[], max?: number, unit?: string, format?: (n: number) => string}} opts */
 export function barChart(opts) {
-  const items = opts.items.slice(0, 10);
+  const items = opts.items.slice(0, opts.max ?? 10);
+  const unit = opts.unit ?? '';
+  const show = opts.format ?? fmt;
   const rowH = 24;
   const height = Math.max(1, items.length) * rowH + 8;
   const labelW = 200;
@@ -69,13 +71,48 @@ export function barChart(opts) {
     {
       viewBox: `0 0 ${W} ${height}`,
       role: 'img',
-      'aria-label': `${opts.label}. ${items.map((i) => `${i.label}: ${i.value}`).join(', ')}`,
+      'aria-label': `${opts.label}. ${items.map((i) => `${i.label}: ${show(i.value)}${unit}`).join(', ')}`,
       class: 'chart',
     },
     items.map((it, i) => [
       s('text', { x: labelW - 6, y: i * rowH + 20, 'text-anchor': 'end', 'font-size': 12, fill: '#111827' }, it.label.slice(0, 30)),
-      s('rect', { x: labelW, y: i * rowH + 6, width: Math.max(1, width(it.value)), height: rowH - 8, fill: COLOURS[0], 'data-value': it.value }),
-      s('text', { x: labelW + width(it.value) + 6, y: i * rowH + 20, 'font-size': 12, fill: '#111827' }, String(it.value)),
+      s('rect', { x: labelW, y: i * rowH + 6, width: Math.max(1, width(it.value)), height: rowH - 8, fill: COLOURS[0], 'data-value': it.value, 'data-label': it.label }),
+      s('text', { x: labelW + width(it.value) + 6, y: i * rowH + 20, 'font-size': 12, fill: '#111827' }, `${show(it.value)}${unit}`),
     ]),
+  );
+}
+
+/**
+ * A column chart of counts over ordered classes (a histogram: participants by number of
+ * correct answers). Every class is drawn, empty ones too.
+ * @param {{label: string, items: {label: string, value: number}[], xTitle: string}} opts
+ */
+export function columnChart(opts) {
+  const n = Math.max(1, opts.items.length);
+  const top = niceMax(Math.max(0, ...opts.items.map((i) => i.value)));
+  const slot = (W - PAD.l - PAD.r) / n;
+  const bottom = H - PAD.b - 14;
+  const y = (/** @type {number} */ v) => bottom - (v / top) * (bottom - PAD.t - 14);
+  return s(
+    'svg',
+    {
+      viewBox: `0 0 ${W} ${H}`,
+      role: 'img',
+      'aria-label': `${opts.label}. ${opts.items.map((i) => `${i.label}: ${fmt(i.value)}`).join(', ')}`,
+      class: 'chart',
+    },
+    [0, 0.5, 1].map((f) => [
+      s('line', { x1: PAD.l, x2: W - PAD.r, y1: y(top * f), y2: y(top * f), stroke: '#d1d5db' }),
+      s('text', { x: PAD.l - 6, y: y(top * f) + 4, 'text-anchor': 'end', 'font-size': 12, fill: '#374151' }, fmt(top * f)),
+    ]),
+    opts.items.map((it, i) => {
+      const x = PAD.l + i * slot;
+      return [
+        s('rect', { x: x + slot * 0.15, y: y(it.value), width: slot * 0.7, height: Math.max(0, bottom - y(it.value)), fill: COLOURS[0], 'data-label': it.label, 'data-value': it.value }),
+        it.value > 0 && s('text', { x: x + slot / 2, y: y(it.value) - 4, 'text-anchor': 'middle', 'font-size': 12, fill: '#111827' }, fmt(it.value)),
+        (n <= 25 || i % Math.ceil(n / 25) === 0) && s('text', { x: x + slot / 2, y: bottom + 16, 'text-anchor': 'middle', 'font-size': 12, fill: '#374151' }, it.label),
+      ];
+    }),
+    s('text', { x: (W + PAD.l) / 2, y: H - 4, 'text-anchor': 'middle', 'font-size': 12, fill: '#374151' }, opts.xTitle),
   );
 }

@@ -5,6 +5,7 @@ import { get, post } from './api.js';
 import { add, announce, h, replace, table } from './dom.js';
 import { barChart, lineChart } from './chart.js';
 import { t, when } from './i18n.js';
+import { contestNav } from './contestnav.js';
 
 /** How often the counters are read. */
 export const POLL_MS = 2000;
@@ -21,6 +22,7 @@ export async function livePage(ctx, contestId, roundId) {
     data.rounds.find((r) => Date.parse(r.opens_at) <= now && now < Date.parse(r.closes_at)) ??
     data.rounds[0];
   ctx.title(`${t('liveTitle')} — ${data.contest.title}`);
+  add(ctx.main, contestNav(contestId, '/live'));
   if (!round) {
     add(ctx.main, h('p', {}, t('noRounds')));
     return;

@@ -2,12 +2,17 @@
 // contests list. Each other page lives in its own module.
 
 import { api, ApiError, get, post, setCsrf } from './api.js';
-import { add, alertError, announce, clearStaleAnnouncement, field, h, input, replace, select, showFieldErrors, table } from './dom.js';
+import { add, alertError, announce, clearFieldErrors, clearStaleAnnouncement, field, h, input, replace, select, showFieldErrors, table } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
 import { contestPage, publishPage, questionsPage, roundsPage, unitsPage } from './wizard.js';
 import { livePage } from './live.js';
 import { resultsPage } from './results.js';
 import { accountPage, auditPage, membersPage } from './org.js';
+import { collectivePage, statsPage, surveyPage } from './stats.js';
+import { questionStatsPage } from './questionstats.js';
+import { casesPage } from './cases.js';
+import { privacyPage } from './privacy.js';
+import { reportsPage } from './reports.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 /** @type {Me | null} */
@@ -29,6 +34,13 @@ const ROUTES = [
   [/^contests\/(\d+)\/publish$/, (ctx, id) => publishPage(ctx, Number(id))],
   [/^contests\/(\d+)\/live(?:\/(\d+))?$/, (ctx, id, round) => livePage(ctx, Number(id), round ? Number(round) : null)],
   [/^contests\/(\d+)\/results$/, (ctx, id) => resultsPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/stats(?:\/(\d+))?$/, (ctx, id, round) => statsPage(ctx, Number(id), round ? Number(round) : null)],
+  [/^contests\/(\d+)\/collective$/, (ctx, id) => collectivePage(ctx, Number(id))],
+  [/^contests\/(\d+)\/question-stats(?:\/(\d+))?$/, (ctx, id, round) => questionStatsPage(ctx, Number(id), round ? Number(round) : null)],
+  [/^contests\/(\d+)\/survey(?:\/(\d+))?$/, (ctx, id, round) => surveyPage(ctx, Number(id), round ? Number(round) : null)],
+  [/^contests\/(\d+)\/cases$/, (ctx, id) => casesPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/reports$/, (ctx, id) => reportsPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/privacy$/, (ctx, id) => privacyPage(ctx, Number(id))],
   [/^audit$/, auditPage],
   [/^members$/, membersPage],
   [/^account$/, accountPage],
@@ -68,6 +80,8 @@ function context() {
 /** @param {HTMLElement | null} form @param {() => Promise<void>} fn */
 async function run(form, fn) {
   alertError('');
+  // Errors of the last try go; this one's are shown if it fails too.
+  if (form) clearFieldErrors(form);
   const buttons = form ? [...form.querySelectorAll('button')] : [];
   buttons.forEach((b) => (b.disabled = true));
   try {
@@ -221,6 +235,7 @@ async function contestsPage(ctx) {
               h('a', { href: `#/contests/${c.id}`, 'aria-label': `${t('edit')}: ${c.title}` }, t('edit')),
               h('a', { href: `#/contests/${c.id}/live`, 'aria-label': `${t('live')}: ${c.title}` }, t('live')),
               h('a', { href: `#/contests/${c.id}/results`, 'aria-label': `${t('results')}: ${c.title}` }, t('results')),
+              h('a', { href: `#/contests/${c.id}/stats`, 'aria-label': `${t('reportsLink')}: ${c.title}` }, t('reportsLink')),
             ),
           ]),
         )

@@ -52,3 +52,43 @@ interface AuditEntry {
 }
 interface Member { account_id: number; email: string; display_name: string; role: string; personal_data_export: boolean }
 interface BankQuestion { id: number; code: string; version: number; topic: string; difficulty: string; text: string }
+interface StatGroup { key: string; label: string; participants: number; attempts: number }
+interface ParticipationStats {
+  contest_id: number; round_id: number | null; registered: number; participants: number; attempts: number;
+  by: Record<'province' | 'commune' | 'area' | 'unit' | 'age_band' | 'sex' | 'occupation', StatGroup[]>;
+  scores: { correct: number; participants: number }[];
+}
+interface Scoring { rate_weight?: number; participant_weight?: number; prize_points?: Record<string, number> }
+interface UnitStanding {
+  rank: number; code: string; name: string; headcount: number | null; participants: number; rate: number | null;
+  winners: number; prizes: Record<string, number>; score: number;
+}
+interface SurveyReport {
+  contest_id: number; round_id: number | null; count: number; distribution: { score: number; count: number }[];
+  satisfied: number; satisfaction_rate: number | null; average: number | null; target_rate: number; meets_target: boolean | null;
+  comments: { score: number; comment: string; answered_on: string }[];
+}
+interface QuestionOptionStat { option_id: number; label: string; text: string; correct: boolean; chosen: number; percent: number | null }
+interface LeakFlag { date: string; attempts: number; facility: number; baseline: number }
+interface QuestionStat {
+  question_id: number; code: string; version: number; text: string; attempts: number; correct: number;
+  facility: number | null; discrimination: number | null; unanswered: number; options: QuestionOptionStat[];
+  days: { date: string; attempts: number; facility: number | null }[]; flagged: boolean; leaks: LeakFlag[];
+}
+interface QuestionStats { round_id: number; leak_rule: { margin_points: number; min_attempts: number }; items: QuestionStat[] }
+interface CaseParticipant { id: number; full_name: string; phone_masked: string; registered_at: string; disqualified: boolean }
+interface AbuseCase {
+  id: number; rule: string; round_id: number | null; status: string; participants: CaseParticipant[];
+  evidence: Record<string, unknown>; reason: string | null; decided_by: number | null; decided_at: string | null;
+  created_at: string; updated_at: string;
+}
+interface PrivacySettings {
+  contest_id: number; retention_days: number; reentry_after_erasure: boolean; last_round_closes_at: string | null;
+  retention_ends_at: string | null; anonymised_at: string | null; erased_participants: number;
+}
+interface RankedResult {
+  participant_id: number; name: string; phone: string; commune: string | null; unit_code: string; unit: string;
+  rank: number; tied: boolean;
+  counted: { attempt_id: string; correct: number; prediction: number | null; distance: number | null; duration_ms: number; submitted_at_ms: number };
+  attempts: { attempt_id: string; number: number; correct: number | null; counted: boolean }[];
+}

@@ -186,9 +186,14 @@ pub async fn get(
         .fetch_one(&state.pg)
         .await?;
     let stats = participation(&state.pg, contest, query.round_id).await?;
+    let scores: Vec<_> = crate::report::score_distribution(&state.pg, contest, query.round_id)
+        .await?
+        .into_iter()
+        .map(|(correct, participants)| json!({"correct": correct, "participants": participants}))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "contest_id": contest, "round_id": query.round_id, "registered": registered,
-        "participants": stats.participants, "attempts": stats.attempts, "by": stats.by,
+        "participants": stats.participants, "attempts": stats.attempts, "by": stats.by, "scores": scores,
     })))
 }
 

@@ -80,9 +80,12 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
         .fetch_one(pg)
         .await?;
     const IN_SCOPE: &str = "r.contest_id = $1 AND ($2::bigint IS NULL OR r.id = $2)";
+    // Participants as the participation statistics count them: a submitted attempt and not
+    // disqualified (a disqualified entry took no valid part), so both reports agree.
     let (participants, attempts): (i64, i64) = sqlx::query_as(&format!(
         "SELECT count(DISTINCT a.participant_id), count(*) FROM attempts a JOIN rounds r ON r.id = a.round_id \
-         WHERE {IN_SCOPE} AND a.submitted_at_ms IS NOT NULL"
+         JOIN participants p ON p.id = a.participant_id \
+         WHERE {IN_SCOPE} AND a.submitted_at_ms IS NOT NULL AND p.disqualified_at IS NULL"
     ))
     .bind(contest)
     .bind(round)
@@ -91,7 +94,8 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
     let rounds: Vec<(String, i64, i64, Option<f64>, bool)> = sqlx::query_as(&format!(
         "SELECT r.title, count(DISTINCT a.participant_id), count(a.id), avg(a.correct)::float8, \
            r.finalized_at IS NOT NULL \
-         FROM rounds r LEFT JOIN attempts a ON a.round_id = r.id AND a.submitted_at_ms IS NOT NULL \
+         FROM rounds r LEFT JOIN (attempts a JOIN participants p ON p.id = a.participant_id AND p.disqualified_at IS NULL) \
+           ON a.round_id = r.id AND a.submitted_at_ms IS NOT NULL \
          WHERE {IN_SCOPE} GROUP BY r.id ORDER BY r.position"
     ))
     .bind(contest)
@@ -108,26 +112,14 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
             finalised,
         })
         .collect();
-    // Each participant's best attempt per round (the one the ranking counts), disqualified
-    // participants left out, as the results are.
-    let scores: Vec<(i32, i64)> = sqlx::query_as(&format!(
-        "SELECT correct, count(*) FROM ( \
-           SELECT DISTINCT ON (a.round_id, a.participant_id) a.correct FROM attempts a \
-           JOIN rounds r ON r.id = a.round_id JOIN participants p ON p.id = a.participant_id \
-           WHERE {IN_SCOPE} AND a.submitted_at_ms IS NOT NULL AND a.correct IS NOT NULL AND p.disqualified_at IS NULL \
-           ORDER BY a.round_id, a.participant_id, a.correct DESC) best \
-         GROUP BY correct ORDER BY correct"
-    ))
-    .bind(contest)
-    .bind(round)
-    .fetch_all(pg)
-    .await?;
+    let scores = score_distribution(pg, contest, round).await?;
     let mut unit_rows: Vec<(String, i64, Option<i32>)> = sqlx::query_as(&format!(
         "SELECT COALESCE(u.name, p.unit_code), count(DISTINCT p.id), u.headcount FROM participants p \
          JOIN attempts a ON a.participant_id = p.id AND a.submitted_at_ms IS NOT NULL \
          JOIN rounds r ON r.id = a.round_id \
          LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code \
-         WHERE {IN_SCOPE} GROUP BY p.unit_code, u.name, u.headcount ORDER BY 2 DESC LIMIT {TOP_UNITS}"
+         WHERE {IN_SCOPE} AND p.disqualified_at IS NULL GROUP BY p.unit_code, u.name, u.headcount \
+         ORDER BY 2 DESC LIMIT {TOP_UNITS}"
     ))
     .bind(contest)
     .bind(round)
@@ -178,6 +170,26 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
         prizes,
         survey,
     })
+}
+
+/// (correct answers, participants whose counted attempt has that many), ascending: each
+/// participant's best attempt per round (the one the ranking counts), disqualified
+/// participants left out, as the results are. Over the whole contest a person counts once per
+/// round they took part in.
+pub async fn score_distribution(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result<Vec<(i32, i64)>> {
+    sqlx::query_as(
+        "SELECT correct, count(*) FROM ( \
+           SELECT DISTINCT ON (a.round_id, a.participant_id) a.correct FROM attempts a \
+           JOIN rounds r ON r.id = a.round_id JOIN participants p ON p.id = a.participant_id \
+           WHERE r.contest_id = $1 AND ($2::bigint IS NULL OR r.id = $2) AND a.submitted_at_ms IS NOT NULL \
+             AND a.correct IS NOT NULL AND p.disqualified_at IS NULL \
+           ORDER BY a.round_id, a.participant_id, a.correct DESC) best \
+         GROUP BY correct ORDER BY correct",
+    )
+    .bind(contest)
+    .bind(round)
+    .fetch_all(pg)
+    .await
 }
 
 /// 1234567 → "1.234.567" (Vietnamese digit grouping).

@@ -39,10 +39,12 @@ async fn the_ministry_report_as_pdf_and_xlsx_has_the_figures_and_charts() {
     let round = app.round();
     // Four participants: 5, 3, 3 and 1 correct; one registers and never plays.
     let mut attempts = Vec::new();
+    let mut ids = Vec::new();
     for (name, correct) in [("Trần Thị Bích", 5), ("Lê Văn Cường", 3), ("Phạm Minh Đức", 3), ("Vũ Thu Hà", 1)]
     {
         let p = person(&app, name).await;
         attempts.push((p.token.clone(), play(&app, &p.token, correct).await));
+        ids.push(p.id);
     }
     person(&app, "Đỗ Văn Khánh").await;
     // Survey: 5, 4, 4, 2 → 75% satisfied.
@@ -136,4 +138,29 @@ async fn the_ministry_report_as_pdf_and_xlsx_has_the_figures_and_charts() {
         .call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/report.pdf?round_id=999999"), Body::None)
         .await;
     assert_eq!(status, 404);
+
+    // A disqualified entry took no valid part: the report counts participants, attempts and
+    // units as the participation statistics do, so the two never disagree.
+    let (status, res) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/participants/{}/disqualify", ids[3]),
+            Body::Json(json!({"reason": "Thi hộ người khác"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{res}");
+    let (status, xlsx) = app.download_as(&admin, &format!("/api/admin/contests/{contest}/report.xlsx")).await;
+    assert_eq!(status, 200);
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).expect("valid xlsx");
+    let summary = book.worksheet_range(thiluat::report::xlsx::SUMMARY).expect("summary sheet");
+    assert_eq!(cell(&summary, 5, 1), Data::Float(5.0), "registered still counts everyone");
+    assert_eq!(cell(&summary, 6, 1), Data::Float(3.0), "participants");
+    assert_eq!(cell(&summary, 7, 1), Data::Float(3.0), "attempts");
+    let units = book.worksheet_range(thiluat::report::xlsx::UNITS).expect("units sheet");
+    assert_eq!(cell(&units, 1, 1), Data::Float(3.0));
+    let (status, stats) =
+        app.call(Some(&admin), "GET", &format!("/api/admin/contests/{contest}/stats"), Body::None).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!((stats["participants"].as_i64(), stats["attempts"].as_i64()), (Some(3), Some(3)));
 }

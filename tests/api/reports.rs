@@ -430,11 +430,23 @@ async fn participation_statistics_by_every_dimension_with_a_public_summary() {
     );
     assert_eq!(groups(&s1, "unit"), pairs(&[("U1", 2, 3), ("U2", 2, 2), ("U3", 1, 1)]));
     assert_eq!(s1["by"]["province"][1]["label"], "Thành phố Hà Nội");
+    // The distribution of scores counts each person's best attempt (A: 5, not 3).
+    let scores = |s: &Value| -> Vec<(i64, i64)> {
+        s["scores"]
+            .as_array()
+            .expect("scores")
+            .iter()
+            .map(|x| (x["correct"].as_i64().expect("correct"), x["participants"].as_i64().expect("participants")))
+            .collect()
+    };
+    assert_eq!(scores(&s1), [(3, 1), (4, 2), (5, 2)]);
     // Round 2: B did not play; the total counts everyone once.
     let (_, s2) = app.call(Some(&case.admin), "GET", &format!("{base}?round_id={}", case.r2), Body::None).await;
     assert_eq!(s2["participants"], 4);
     let (_, total) = app.call(Some(&case.admin), "GET", &base, Body::None).await;
     assert_eq!((total["participants"].as_i64(), total["attempts"].as_i64()), (Some(5), Some(10)));
+    assert_eq!(scores(&s2), [(1, 1), (4, 1), (5, 2)]);
+    assert_eq!(scores(&total), [(1, 1), (3, 1), (4, 3), (5, 4)], "once per round taken part in");
     let (status, bad) = app.call(Some(&case.admin), "GET", &format!("{base}?round_id=999999"), Body::None).await;
     assert_eq!((status, bad["error"]["fields"][0]["field"].as_str()), (422, Some("round_id")));
 
