@@ -233,3 +233,29 @@ async fn results_follow_deleted_participants_rounds_and_contests() {
     sqlx::query("DELETE FROM contests").execute(&app.pg).await.expect("delete the contest");
     assert_eq!(count().await, 0);
 }
+
+/// An XLSX that cannot be written (a cell past Excel's 32,767 characters) is a plain error
+/// response, never the start of a file; the CSV, which has no such limit, still streams.
+#[actix_web::test]
+async fn an_xlsx_that_fails_midway_is_an_error_not_half_a_file() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    let (admin, _, _) = finalised_round(&app).await;
+    let round = app.round();
+    sqlx::query("UPDATE participants SET full_name = repeat('A', 40000) WHERE id = (SELECT max(id) FROM participants)")
+        .execute(&app.pg)
+        .await
+        .expect("an overlong name");
+    let mut res = app
+        .http
+        .get(app.url(&format!("/api/admin/rounds/{round}/results.xlsx?personal=true")))
+        .insert_header(("cookie", format!("thiluat_session={}", admin.cookie)))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 500);
+    let body: serde_json::Value = res.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "internal");
+    let (status, csv) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv?personal=true")).await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(csv).expect("utf8").contains(&"A".repeat(40000)));
+}
