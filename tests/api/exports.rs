@@ -245,16 +245,10 @@ async fn an_xlsx_that_fails_midway_is_an_error_not_half_a_file() {
         .execute(&app.pg)
         .await
         .expect("an overlong name");
-    let mut res = app
-        .http
-        .get(app.url(&format!("/api/admin/rounds/{round}/results.xlsx?personal=true")))
-        .insert_header(("cookie", format!("thiluat_session={}", admin.cookie)))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(res.status().as_u16(), 500);
-    let body: serde_json::Value = res.json().await.expect("a JSON error");
-    assert_eq!(body["error"]["code"], "internal");
+    let (status, body) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.xlsx?personal=true")).await;
+    assert_eq!(status, 500);
+    let error: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!(error["error"]["code"], "internal");
     let (status, csv) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv?personal=true")).await;
     assert_eq!(status, 200);
     assert!(String::from_utf8(csv).expect("utf8").contains(&"A".repeat(40000)));
