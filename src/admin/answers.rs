@@ -9,7 +9,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::exports::{
-    authorize_round_export, csv_response, mask_cccd, vn_time, xlsx_response, ExportQuery, SheetWriter,
+    authorize_round_export, csv_response, mask_cccd, vn_time, xlsx_response, ExportQuery, Rows, SheetWriter,
 };
 use super::Organiser;
 use crate::crypto::Keys;
@@ -63,15 +63,10 @@ fn cells(row: &sqlx::postgres::PgRow, personal: bool, keys: &Keys) -> Result<Vec
     let name: String = row.try_get("full_name")?;
     let dob: NaiveDate = row.try_get("dob")?;
     let cccd_enc: Option<Vec<u8>> = row.try_get("cccd_enc")?;
-    let cccd = cccd_enc.and_then(|c| keys.decrypt(&c).ok());
+    let cccd = cccd_enc.and_then(|c| keys.open(&c));
     let (name, dob, phone, cccd) = if personal {
         let phone_enc: Vec<u8> = row.try_get("phone_enc")?;
-        (
-            name,
-            dob.format("%d/%m/%Y").to_string(),
-            keys.decrypt(&phone_enc).unwrap_or_default(),
-            cccd.unwrap_or_default(),
-        )
+        (name, dob.format("%d/%m/%Y").to_string(), keys.open(&phone_enc).unwrap_or_default(), cccd.unwrap_or_default())
     } else {
         (
             crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or_default(),
@@ -111,12 +106,7 @@ pub async fn answers_csv(
     authorize_round_export(&who, &state, round, query.personal, "csv", "answers").await?;
     let (pg, keys, personal) = (state.pg.clone(), state.keys.clone(), query.personal);
     Ok(csv_response(&format!("cau-tra-loi-dot-{round}.csv"), &COLUMNS, move |out| async move {
-        let sql = sql();
-        let mut rows = sqlx::query(&sql).bind(round).fetch(&pg);
-        while let Some(row) = rows.try_next().await.map_err(|e| crate::telemetry::db_error(&e).to_string())? {
-            out.send(cells(&row, personal, &keys).map_err(|e| crate::telemetry::db_error(&e).to_string())?).await?;
-        }
-        Ok(())
+        send_answers(&out, &pg, &keys, round, personal).await
     }))
 }
 
@@ -128,14 +118,25 @@ pub async fn answers_xlsx(
 ) -> Result<HttpResponse, ApiError> {
     let round = path.into_inner();
     authorize_round_export(&who, &state, round, query.personal, "xlsx", "answers").await?;
-    let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
-    let mut writer = SheetWriter::new("Câu trả lời", &COLUMNS);
+    let writer = SheetWriter::new("Câu trả lời", &COLUMNS);
+    xlsx_response(who.lang, &format!("cau-tra-loi-dot-{round}.xlsx"), writer, |out| async move {
+        send_answers(&out, &state.pg, &state.keys, round, query.personal).await
+    })
+    .await
+}
+
+async fn send_answers(
+    out: &impl Rows,
+    pg: &sqlx::PgPool,
+    keys: &Keys,
+    round: i64,
+    personal: bool,
+) -> Result<(), String> {
+    let db = |e: sqlx::Error| crate::telemetry::db_error(&e);
     let sql = sql();
-    let mut rows = sqlx::query(&sql).bind(round).fetch(&state.pg);
-    while let Some(row) = rows.try_next().await.map_err(|e| internal(&crate::telemetry::db_error(&e)))? {
-        let values = cells(&row, query.personal, &state.keys).map_err(|e| internal(&crate::telemetry::db_error(&e)))?;
-        writer.write(&values).map_err(|e| internal(&e))?;
+    let mut rows = sqlx::query(&sql).bind(round).fetch(pg);
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        out.send(cells(&row, personal, keys).map_err(db)?).await?;
     }
-    drop(rows);
-    Ok(xlsx_response(&format!("cau-tra-loi-dot-{round}.xlsx"), writer.finish().map_err(|e| internal(&e))?))
+    Ok(())
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::contests::contest_org;
-use super::exports::{csv_response, xlsx_response, SheetWriter};
+use super::exports::{csv_response, xlsx_response, Rows, SheetWriter};
 use super::{Organiser, Role};
 use crate::contest::collective::{rank, Scoring, UnitStanding, UnitTally};
 use crate::http::{ApiError, AppState};
@@ -121,10 +121,7 @@ pub async fn export_csv(
     audited(&who, &state, contest, "csv").await?;
     let (_, items) = standings(&state.pg, contest).await?;
     Ok(csv_response(&format!("xep-hang-tap-the-{contest}.csv"), &COLUMNS, move |out| async move {
-        for s in &items {
-            out.send(cells(s)).await?;
-        }
-        Ok(())
+        out.send_all(items.iter().map(cells)).await
     }))
 }
 
@@ -136,12 +133,11 @@ pub async fn export_xlsx(
     let contest = path.into_inner();
     audited(&who, &state, contest, "xlsx").await?;
     let (_, items) = standings(&state.pg, contest).await?;
-    let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
-    let mut writer = SheetWriter::new("Xếp hạng tập thể", &COLUMNS);
-    for s in &items {
-        writer.write(&cells(s)).map_err(|e| internal(&e))?;
-    }
-    Ok(xlsx_response(&format!("xep-hang-tap-the-{contest}.xlsx"), writer.finish().map_err(|e| internal(&e))?))
+    let writer = SheetWriter::new("Xếp hạng tập thể", &COLUMNS);
+    xlsx_response(who.lang, &format!("xep-hang-tap-the-{contest}.xlsx"), writer, |out| async move {
+        out.send_all(items.iter().map(cells)).await
+    })
+    .await
 }
 
 #[cfg(test)]

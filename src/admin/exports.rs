@@ -1,23 +1,28 @@
 //! Ranked results for agencies, as CSV (UTF-8 with BOM, so Excel shows Vietnamese) streamed
-//! row by row, or XLSX written in constant memory with a new sheet past Excel's row limit.
-//! Personal data (full name, birth date, phone, CCCD) only with the member's explicit
-//! permission; every export is written to the audit log.
+//! row by row, or XLSX written in constant memory with a new sheet past Excel's row limit;
+//! the last column is the prize won in the round. Personal data (full name, birth date,
+//! phone, CCCD) only with the member's explicit permission; every export is written to the
+//! audit log. The CSV and XLSX plumbing here serves the other exports too.
+
+use std::collections::HashMap;
+use std::io::Seek;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate, Timelike};
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{PgPool, Row};
+use tokio::io::AsyncReadExt;
 
 use super::contests::round_org;
 use super::{Organiser, Role};
 use crate::crypto::Keys;
 use crate::domain::units;
-use crate::http::{ApiError, AppState};
+use crate::http::{ApiError, AppState, Lang};
 
-pub const RESULT_COLUMNS: [&str; 14] = [
+pub const RESULT_COLUMNS: [&str; 15] = [
     "STT",
     "Họ và tên",
     "Ngày sinh",
@@ -32,6 +37,7 @@ pub const RESULT_COLUMNS: [&str; 14] = [
     "Chênh lệch",
     "Thời gian làm bài",
     "Thời điểm nộp bài",
+    "Giải",
 ];
 
 /// Excel's last row is 1,048,576; one is the header.
@@ -43,7 +49,8 @@ pub struct ExportQuery {
     pub personal: bool,
 }
 
-const RESULTS_SQL: &str = "SELECT r.rank, p.full_name, p.erased_at IS NOT NULL AS erased, p.dob, p.sex, p.phone_enc, \
+const RESULTS_SQL: &str =
+    "SELECT r.rank, r.participant_id, p.full_name, p.erased_at IS NOT NULL AS erased, p.dob, p.sex, p.phone_enc, \
      p.phone_masked, p.cccd_enc, \
      p.commune_code, COALESCE(u.name, p.unit_code) AS unit, r.correct, r.prediction, r.distance, r.duration_ms, \
      r.submitted_at_ms \
@@ -56,9 +63,14 @@ fn duration_text(ms: i64) -> String {
     format!("{:02}:{:02}.{:03}", s / 60, s % 60, ms % 1000)
 }
 
+/// dd/mm/yyyy hh:mm:ss in Vietnam time (+07:00, no daylight saving). Written out by hand:
+/// chrono's format strings are parsed on every call, a cost that shows at a million rows.
 pub(crate) fn vn_time(ms: i64) -> String {
-    let vn = FixedOffset::east_opt(7 * 3600).expect("+07:00 is valid");
-    vn.timestamp_millis_opt(ms).single().map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string()).unwrap_or_default()
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms.saturating_add(7 * 3_600_000)) else {
+        return String::new();
+    };
+    let t = t.naive_utc();
+    format!("{:02}/{:02}/{} {:02}:{:02}:{:02}", t.day(), t.month(), t.year(), t.hour(), t.minute(), t.second())
 }
 
 pub(crate) fn mask_cccd(plain: &str) -> String {
@@ -66,9 +78,16 @@ pub(crate) fn mask_cccd(plain: &str) -> String {
     plain.chars().enumerate().map(|(i, c)| if i < 3 || i + 3 >= n { c } else { '•' }).collect()
 }
 
-/// One result row as the export's cells; personal data masked unless `personal`.
-fn cells(row: &sqlx::postgres::PgRow, personal: bool, keys: &Keys) -> Result<(i32, String, Vec<String>), sqlx::Error> {
+/// One result row as the export's cells; personal data masked unless `personal`; `prizes`:
+/// the round's prize of each winner.
+fn cells(
+    row: &sqlx::postgres::PgRow,
+    personal: bool,
+    keys: &Keys,
+    prizes: &HashMap<i64, String>,
+) -> Result<(i32, String, Vec<String>), sqlx::Error> {
     let rank: i32 = row.try_get("rank")?;
+    let participant: i64 = row.try_get("participant_id")?;
     let name: String = row.try_get("full_name")?;
     let sort_name = name.clone();
     let dob: NaiveDate = row.try_get("dob")?;
@@ -76,7 +95,7 @@ fn cells(row: &sqlx::postgres::PgRow, personal: bool, keys: &Keys) -> Result<(i3
     let commune_code: String = row.try_get("commune_code")?;
     let commune = units::commune(&commune_code);
     let cccd_enc: Option<Vec<u8>> = row.try_get("cccd_enc")?;
-    let cccd = cccd_enc.and_then(|c| keys.decrypt(&c).ok());
+    let cccd = cccd_enc.and_then(|c| keys.open(&c));
     let erased: bool = row.try_get("erased")?;
     let (name, dob, phone, cccd) = if erased {
         // Erased (Law 91/2025): the row keeps its rank, the person is gone.
@@ -85,18 +104,13 @@ fn cells(row: &sqlx::postgres::PgRow, personal: bool, keys: &Keys) -> Result<(i3
         let phone_enc: Vec<u8> = row.try_get("phone_enc")?;
         (
             name,
-            dob.format("%d/%m/%Y").to_string(),
-            keys.decrypt(&phone_enc).unwrap_or_default(),
+            format!("{:02}/{:02}/{}", dob.day(), dob.month(), dob.year()),
+            keys.open(&phone_enc).unwrap_or_default(),
             cccd.unwrap_or_default(),
         )
     } else {
         let masked = crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or_default();
-        (
-            masked,
-            dob.format("%Y").to_string(),
-            row.try_get("phone_masked")?,
-            cccd.map(|c| mask_cccd(&c)).unwrap_or_default(),
-        )
+        (masked, dob.year().to_string(), row.try_get("phone_masked")?, cccd.map(|c| mask_cccd(&c)).unwrap_or_default())
     };
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     let values = vec![
@@ -114,6 +128,7 @@ fn cells(row: &sqlx::postgres::PgRow, personal: bool, keys: &Keys) -> Result<(i3
         opt(row.try_get("distance")?),
         duration_text(row.try_get("duration_ms")?),
         vn_time(row.try_get("submitted_at_ms")?),
+        prizes.get(&participant).cloned().unwrap_or_default(),
     ];
     Ok((rank, sort_name, values))
 }
@@ -150,18 +165,22 @@ impl TieOrder {
     }
 }
 
+/// Checks and audits a results export; returns the round's prizes by participant (the
+/// contest's current awards: winners are few, so they are held while the rows stream).
 async fn authorize(
     who: &Organiser,
     state: &AppState,
     round: i64,
     personal: bool,
     format: &str,
-) -> Result<(), ApiError> {
-    authorize_round_export(who, state, round, personal, format, "results").await
+) -> Result<HashMap<i64, String>, ApiError> {
+    let contest = authorize_round_export(who, state, round, personal, format, "results").await?;
+    let awards = super::winners::awards(&state.pg, contest).await?;
+    Ok(awards.into_iter().filter(|a| a.round_id == round).map(|a| (a.participant_id, a.prize)).collect())
 }
 
 /// Checks the permission and writes the audit row (`export.<what>[.personal]`) before any
-/// data leaves.
+/// data leaves; returns the round's contest.
 pub async fn authorize_round_export(
     who: &Organiser,
     state: &AppState,
@@ -169,8 +188,8 @@ pub async fn authorize_round_export(
     personal: bool,
     format: &str,
     what: &str,
-) -> Result<(), ApiError> {
-    let (_, org) = round_org(&state.pg, who, round, Role::Viewer).await?;
+) -> Result<i64, ApiError> {
+    let (contest, org) = round_org(&state.pg, who, round, Role::Viewer).await?;
     if personal && !who.require(org, Role::Viewer)?.personal_data_export {
         return Err(who.error(StatusCode::FORBIDDEN, "personal_data_forbidden"));
     }
@@ -182,7 +201,8 @@ pub async fn authorize_round_export(
         ("round", Some(round.to_string())),
         json!({"format": format, "personal": personal}),
     )
-    .await
+    .await?;
+    Ok(contest)
 }
 
 pub async fn results_csv(
@@ -192,21 +212,10 @@ pub async fn results_csv(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let round = path.into_inner();
-    authorize(&who, &state, round, query.personal, "csv").await?;
+    let prizes = authorize(&who, &state, round, query.personal, "csv").await?;
     let (pg, keys, personal) = (state.pg.clone(), state.keys.clone(), query.personal);
     Ok(csv_response(&format!("ket-qua-dot-{round}.csv"), &RESULT_COLUMNS, move |out| async move {
-        let mut rows = sqlx::query(RESULTS_SQL).bind(round).fetch(&pg);
-        let mut order = TieOrder::default();
-        while let Some(row) = rows.try_next().await.map_err(|e| crate::telemetry::db_error(&e).to_string())? {
-            let row = cells(&row, personal, &keys).map_err(|e| crate::telemetry::db_error(&e).to_string())?;
-            for values in order.push(row) {
-                out.send(values).await?;
-            }
-        }
-        for values in order.flush() {
-            out.send(values).await?;
-        }
-        Ok(())
+        send_results(&out, &pg, &keys, round, personal, &prizes).await
     }))
 }
 
@@ -217,93 +226,130 @@ pub async fn results_xlsx(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let round = path.into_inner();
-    authorize(&who, &state, round, query.personal, "xlsx").await?;
-    let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
+    let prizes = authorize(&who, &state, round, query.personal, "xlsx").await?;
     let mut writer = SheetWriter::new("Kết quả", &RESULT_COLUMNS);
     writer.numbered = true;
-    let mut rows = sqlx::query(RESULTS_SQL).bind(round).fetch(&state.pg);
-    let mut order = TieOrder::default();
-    while let Some(row) = rows.try_next().await.map_err(|e| internal(&crate::telemetry::db_error(&e)))? {
-        let row = cells(&row, query.personal, &state.keys).map_err(|e| internal(&crate::telemetry::db_error(&e)))?;
-        for values in order.push(row) {
-            writer.write(&values).map_err(|e| internal(&e))?;
-        }
-    }
-    drop(rows);
-    for values in order.flush() {
-        writer.write(&values).map_err(|e| internal(&e))?;
-    }
-    let bytes = writer.finish().map_err(|e| internal(&e))?;
-    Ok(xlsx_response(&format!("ket-qua-dot-{round}.xlsx"), bytes))
+    xlsx_response(who.lang, &format!("ket-qua-dot-{round}.xlsx"), writer, |out| async move {
+        send_results(&out, &state.pg, &state.keys, round, query.personal, &prizes).await
+    })
+    .await
 }
 
-/// Where a streamed export's producer sends its rows.
-pub struct RowSink(tokio::sync::mpsc::Sender<Result<Vec<String>, ()>>);
+/// Sends a round's ranked results in rank order, tied rows by given name.
+async fn send_results(
+    out: &impl Rows,
+    pg: &PgPool,
+    keys: &Keys,
+    round: i64,
+    personal: bool,
+    prizes: &HashMap<i64, String>,
+) -> Result<(), String> {
+    let db = |e: sqlx::Error| crate::telemetry::db_error(&e);
+    let mut rows = sqlx::query(RESULTS_SQL).bind(round).fetch(pg);
+    let mut order = TieOrder::default();
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        for values in order.push(cells(&row, personal, keys, prizes).map_err(db)?) {
+            out.send(values).await?;
+        }
+    }
+    for values in order.flush() {
+        out.send(values).await?;
+    }
+    Ok(())
+}
+
+/// Where an export's producer sends its rows: a CSV body ([`RowSink`]) or an XLSX
+/// builder ([`SheetSink`]).
+pub trait Rows {
+    /// Fails when the rows are no longer wanted (the client went away, the builder
+    /// failed): the producer stops.
+    fn send(&self, values: Vec<String>) -> impl std::future::Future<Output = Result<(), String>>;
+
+    /// Sends rows already at hand.
+    fn send_all(
+        &self,
+        rows: impl IntoIterator<Item = Vec<String>>,
+    ) -> impl std::future::Future<Output = Result<(), String>> {
+        async move {
+            for values in rows {
+                self.send(values).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Where a streamed CSV export's producer sends its rows: they are written as CSV into a
+/// buffer, which goes to the response body as one chunk once it holds [`CSV_CHUNK`] bytes
+/// (a channel message and a wake-up per chunk, not per row).
+#[derive(Clone)]
+pub struct RowSink(std::rc::Rc<CsvChunks>);
+
+pub struct CsvChunks {
+    body: tokio::sync::mpsc::Sender<Result<web::Bytes, ()>>,
+    csv: std::cell::RefCell<csv::Writer<Vec<u8>>>,
+}
+
+const CSV_CHUNK: usize = 64 << 10;
+const CLIENT_GONE: &str = "the client went away";
+
+impl Rows for RowSink {
+    async fn send(&self, values: Vec<String>) -> Result<(), String> {
+        let full = {
+            let mut csv = self.0.csv.borrow_mut();
+            csv.write_record(&values).map_err(|e| e.to_string())?;
+            csv.get_ref().len() >= CSV_CHUNK
+        };
+        if full {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+}
 
 impl RowSink {
-    /// Fails when the client has gone away: the producer stops.
-    pub async fn send(&self, values: Vec<String>) -> Result<(), String> {
-        self.0.send(Ok(values)).await.map_err(|_| "the client went away".to_string())
+    /// Sends what the buffer holds as a chunk of the body.
+    async fn flush(&self) -> Result<(), String> {
+        let csv = std::mem::replace(&mut *self.0.csv.borrow_mut(), csv::Writer::from_writer(Vec::new()));
+        let bytes = csv.into_inner().map_err(|e| e.to_string())?;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.0.body.send(Ok(bytes.into())).await.map_err(|_| CLIENT_GONE.to_string())
     }
 }
 
 /// A CSV download (UTF-8 with BOM, so Excel shows Vietnamese) whose rows `produce` sends
-/// while the body streams out: a bounded channel keeps memory flat however many rows there
-/// are. A failure is logged once and cuts the body short, so no half file looks complete.
+/// while the body streams out: a bounded channel of chunks keeps memory flat however many
+/// rows there are. A failure is logged once and cuts the body short, so no half file looks
+/// complete.
 pub fn csv_response<F, Fut>(filename: &str, columns: &[&str], produce: F) -> HttpResponse
 where
     F: FnOnce(RowSink) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<(), String>> + 'static,
 {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<String>, ()>>(1024);
-    let failed = tx.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ()>>(16);
+    let mut csv = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let header = csv.write_record(columns);
+    let sink = RowSink(std::rc::Rc::new(CsvChunks { body: tx, csv: std::cell::RefCell::new(csv) }));
     actix_web::rt::spawn(async move {
-        if let Err(e) = produce(RowSink(tx)).await {
-            tracing::error!(error = %e, "export failed");
-            let _ = failed.send(Err(())).await;
+        let produced = match header {
+            Ok(()) => produce(sink.clone()).await,
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = match produced {
+            Ok(()) => sink.flush().await,
+            Err(e) => Err(e),
+        } {
+            if e != CLIENT_GONE {
+                tracing::error!(error = %e, "export failed");
+            }
+            let _ = sink.0.body.send(Err(())).await;
         }
     });
-    let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-    let state = (rx, Some(header), false);
-    let body = futures_util::stream::unfold(state, |(mut rx, header, done)| async move {
-        if done {
-            return None;
-        }
-        let bom: &[u8] = if header.is_some() { b"\xEF\xBB\xBF" } else { b"" };
-        let mut out = csv::Writer::from_writer(bom.to_vec());
-        if let Some(h) = &header {
-            let _ = out.write_record(h);
-        }
-        // One chunk per wake-up: whatever rows are ready, up to 500.
-        let mut finished = false;
-        match rx.recv().await {
-            Some(Ok(values)) => {
-                let _ = out.write_record(&values);
-                for _ in 0..499 {
-                    match rx.try_recv() {
-                        Ok(Ok(values)) => {
-                            let _ = out.write_record(&values);
-                        }
-                        Ok(Err(())) => {
-                            return Some((
-                                Err(actix_web::error::ErrorInternalServerError("export failed")),
-                                (rx, None, true),
-                            ))
-                        }
-                        Err(_) => break,
-                    }
-                }
-            }
-            Some(Err(())) => {
-                return Some((Err(actix_web::error::ErrorInternalServerError("export failed")), (rx, None, true)))
-            }
-            None => finished = true,
-        }
-        let bytes = out.into_inner().unwrap_or_default();
-        if finished && bytes.is_empty() {
-            return None;
-        }
-        Some((Ok(web::Bytes::from(bytes)), (rx, None, finished)))
+    let body = futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|chunk| chunk.map(|c| c.map_err(|()| actix_web::error::ErrorInternalServerError("export failed"))))
     });
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -311,15 +357,94 @@ where
         .streaming(body)
 }
 
-pub fn xlsx_response(filename: &str, bytes: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
+/// What an XLSX export's producer sends to the thread building the workbook.
+enum SheetItem {
+    Row(Vec<String>),
+    Table(String, Vec<String>),
+    /// Everything was sent: save the workbook. A channel closed without it (the producer
+    /// failed, the client went away) abandons the workbook.
+    Done,
+}
+
+/// Where an XLSX export's producer sends its rows and tables.
+pub struct SheetSink(tokio::sync::mpsc::Sender<SheetItem>);
+
+const BUILDER_STOPPED: &str = "the workbook builder stopped";
+
+impl Rows for SheetSink {
+    async fn send(&self, values: Vec<String>) -> Result<(), String> {
+        self.0.send(SheetItem::Row(values)).await.map_err(|_| BUILDER_STOPPED.to_string())
+    }
+}
+
+impl SheetSink {
+    /// Ends the current table and starts another (see [`SheetWriter`]).
+    pub async fn table(&self, title: &str, columns: &[&str]) -> Result<(), String> {
+        let columns = columns.iter().map(|c| c.to_string()).collect();
+        self.0.send(SheetItem::Table(title.to_string(), columns)).await.map_err(|_| BUILDER_STOPPED.to_string())
+    }
+}
+
+/// Bytes read from the temporary file per chunk of the response body.
+const FILE_CHUNK: usize = 256 << 10;
+
+/// An XLSX download in constant memory: `writer` fills on a blocking thread with what
+/// `produce` sends through a bounded channel, the workbook is saved to an unnamed
+/// temporary file (gone once closed, even if the server dies) and that file streams out
+/// in chunks. The whole file is written before the response starts, so a failure until
+/// then is a plain error response; the response announces its length, so a read failure
+/// afterwards leaves a body visibly short of it, never a half file that looks complete.
+pub async fn xlsx_response<F, Fut>(
+    lang: Lang,
+    filename: &str,
+    writer: SheetWriter,
+    produce: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(SheetSink) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let done = tx.clone();
+    let builder = tokio::task::spawn_blocking(move || writer.build(rx));
+    let produced = produce(SheetSink(tx)).await;
+    if produced.is_ok() {
+        // Fails only if the builder stopped, whose own error is reported below.
+        let _ = done.send(SheetItem::Done).await;
+    }
+    drop(done);
+    let built = builder.await.map_err(|e| internal(&e))?.map_err(|e| internal(&e))?;
+    let file = match (built, produced) {
+        (Some(file), Ok(())) => file,
+        (_, Err(e)) => return Err(internal(&e)),
+        (None, Ok(())) => return Err(internal(&"the workbook was not finished")),
+    };
+    let length = file.metadata().map_err(|e| internal(&e))?.len();
+    let body = futures_util::stream::try_unfold(tokio::fs::File::from_std(file), |mut file| async move {
+        let mut chunk = vec![0; FILE_CHUNK];
+        match file.read(&mut chunk).await {
+            Ok(0) => Ok(None),
+            Ok(n) => {
+                chunk.truncate(n);
+                Ok(Some((web::Bytes::from(chunk), file)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "export file unreadable");
+                Err(actix_web::error::ErrorInternalServerError("export failed"))
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header(("content-disposition", format!("attachment; filename=\"{filename}\"")))
-        .body(bytes)
+        .no_chunking(length)
+        .streaming(body))
 }
 
 /// Writes text rows into constant-memory sheets, starting a new sheet (with the header)
-/// past Excel's row limit. Several tables go in one book with [`SheetWriter::table`].
+/// past Excel's row limit. Several tables go in one book with [`SheetSink::table`]. Filled
+/// through [`xlsx_response`] only.
 pub struct SheetWriter {
     book: rust_xlsxwriter::Workbook,
     title: String,
@@ -340,13 +465,13 @@ impl SheetWriter {
     }
 
     /// Ends the current table (an empty one still gets its header) and starts another.
-    pub fn table(&mut self, title: &str, columns: &[&str]) -> Result<(), rust_xlsxwriter::XlsxError> {
+    fn table(&mut self, title: String, columns: Vec<String>) -> Result<(), rust_xlsxwriter::XlsxError> {
         if self.written == 0 {
             self.new_sheet()?;
         }
-        self.title = title.to_string();
+        self.title = title;
         self.numbered = false;
-        self.columns = columns.iter().map(|c| c.to_string()).collect();
+        self.columns = columns;
         self.written = 0;
         Ok(())
     }
@@ -364,7 +489,7 @@ impl SheetWriter {
         Ok(sheet)
     }
 
-    pub fn write(&mut self, values: &[String]) -> Result<(), rust_xlsxwriter::XlsxError> {
+    fn write(&mut self, values: &[String]) -> Result<(), rust_xlsxwriter::XlsxError> {
         let row = (self.written % ROWS_PER_SHEET + 1) as u32;
         if row == 1 {
             self.new_sheet()?;
@@ -378,11 +503,28 @@ impl SheetWriter {
         Ok(())
     }
 
-    pub fn finish(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-        if self.written == 0 {
-            self.new_sheet()?;
+    /// Writes what arrives until [`SheetItem::Done`], then saves the workbook to an unnamed
+    /// temporary file and returns it rewound; `None` when the channel closed before `Done`.
+    fn build(
+        mut self,
+        mut items: tokio::sync::mpsc::Receiver<SheetItem>,
+    ) -> Result<Option<std::fs::File>, rust_xlsxwriter::XlsxError> {
+        while let Some(item) = items.blocking_recv() {
+            match item {
+                SheetItem::Row(values) => self.write(&values)?,
+                SheetItem::Table(title, columns) => self.table(title, columns)?,
+                SheetItem::Done => {
+                    if self.written == 0 {
+                        self.new_sheet()?;
+                    }
+                    let mut file = tempfile::tempfile()?;
+                    self.book.save_to_writer(&mut file)?;
+                    file.rewind()?;
+                    return Ok(Some(file));
+                }
+            }
         }
-        self.book.save_to_buffer()
+        Ok(None)
     }
 }
 
@@ -395,7 +537,7 @@ mod tests {
         assert_eq!(duration_text(754_321), "12:34.321");
         assert_eq!(vn_time(1_795_350_325_032), "22/11/2026 19:25:25");
         assert_eq!(mask_cccd("001090123456"), "001••••••456");
-        assert_eq!(RESULT_COLUMNS.len(), 14);
+        assert_eq!(RESULT_COLUMNS.len(), 15);
     }
 
     #[test]

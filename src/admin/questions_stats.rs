@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::contests::round_org;
-use super::exports::{xlsx_response, SheetWriter};
+use super::exports::{xlsx_response, Rows, SheetWriter};
 use super::{Organiser, Role};
 use crate::contest::item_stats::{leak_flags, percent, Day, LeakFlag, LEAK_MARGIN_POINTS, LEAK_MIN_ATTEMPTS};
 use crate::http::{ApiError, AppState};
@@ -207,44 +207,46 @@ pub async fn export_xlsx(
     )
     .await?;
     let items = question_stats(&state.pg, round).await?;
-    let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
-    let mut writer = SheetWriter::new("Câu hỏi", &QUESTION_COLUMNS);
-    for q in &items {
-        let spread: Vec<String> = q.options.iter().map(|o| format!("{}: {}", o.label, o.chosen)).collect();
-        let key: Vec<&str> = q.options.iter().filter(|o| o.correct).map(|o| o.label.as_str()).collect();
-        let row = vec![
-            q.code.clone(),
-            q.version.to_string(),
-            q.text.clone(),
-            q.attempts.to_string(),
-            q.correct.to_string(),
-            num(q.facility),
-            num(q.discrimination),
-            q.unanswered.to_string(),
-            spread.join("; "),
-            if q.flagged { "Có".into() } else { String::new() },
-            q.leaks.iter().map(|l| l.date.format("%d/%m/%Y").to_string()).collect::<Vec<_>>().join("; "),
-            key.join(";"),
-            q.question_id.to_string(),
-        ];
-        writer.write(&row).map_err(|e| internal(&e))?;
-    }
-    writer.table("Theo ngày", &DAY_COLUMNS).map_err(|e| internal(&e))?;
-    let mut by_day: BTreeMap<(String, i32, NaiveDate), &DayStat> = BTreeMap::new();
-    for q in &items {
-        for d in &q.days {
-            by_day.insert((q.code.clone(), q.version, d.date), d);
+    let writer = SheetWriter::new("Câu hỏi", &QUESTION_COLUMNS);
+    xlsx_response(who.lang, &format!("thong-ke-cau-hoi-dot-{round}.xlsx"), writer, |out| async move {
+        out.send_all(items.iter().map(question_row)).await?;
+        out.table("Theo ngày", &DAY_COLUMNS).await?;
+        let mut by_day: BTreeMap<(String, i32, NaiveDate), &DayStat> = BTreeMap::new();
+        for q in &items {
+            for d in &q.days {
+                by_day.insert((q.code.clone(), q.version, d.date), d);
+            }
         }
-    }
-    for ((code, version, date), d) in by_day {
-        let row = vec![
-            code,
-            version.to_string(),
-            date.format("%d/%m/%Y").to_string(),
-            d.attempts.to_string(),
-            num(d.facility),
-        ];
-        writer.write(&row).map_err(|e| internal(&e))?;
-    }
-    Ok(xlsx_response(&format!("thong-ke-cau-hoi-dot-{round}.xlsx"), writer.finish().map_err(|e| internal(&e))?))
+        out.send_all(by_day.into_iter().map(|((code, version, date), d)| {
+            vec![
+                code,
+                version.to_string(),
+                date.format("%d/%m/%Y").to_string(),
+                d.attempts.to_string(),
+                num(d.facility),
+            ]
+        }))
+        .await
+    })
+    .await
+}
+
+fn question_row(q: &QuestionStat) -> Vec<String> {
+    let spread: Vec<String> = q.options.iter().map(|o| format!("{}: {}", o.label, o.chosen)).collect();
+    let key: Vec<&str> = q.options.iter().filter(|o| o.correct).map(|o| o.label.as_str()).collect();
+    vec![
+        q.code.clone(),
+        q.version.to_string(),
+        q.text.clone(),
+        q.attempts.to_string(),
+        q.correct.to_string(),
+        num(q.facility),
+        num(q.discrimination),
+        q.unanswered.to_string(),
+        spread.join("; "),
+        if q.flagged { "Có".into() } else { String::new() },
+        q.leaks.iter().map(|l| l.date.format("%d/%m/%Y").to_string()).collect::<Vec<_>>().join("; "),
+        key.join(";"),
+        q.question_id.to_string(),
+    ]
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::contests::contest_org;
-use super::exports::{csv_response, xlsx_response, SheetWriter};
+use super::exports::{csv_response, xlsx_response, Rows, SheetWriter};
 use super::{Organiser, Role};
 use crate::contest::participation::{age_band_sql, area_of_kind, suppress_small, Group, AGE_BANDS, AREAS};
 use crate::domain::occupation::Occupation;
@@ -236,12 +236,7 @@ pub async fn export_csv(
     let contest = path.into_inner();
     audited(&who, &state, contest, "csv").await?;
     let rows = export_rows(&state.pg, contest).await?;
-    Ok(csv_response(&format!("thong-ke-{contest}.csv"), &COLUMNS, move |out| async move {
-        for r in rows {
-            out.send(r).await?;
-        }
-        Ok(())
-    }))
+    Ok(csv_response(&format!("thong-ke-{contest}.csv"), &COLUMNS, move |out| async move { out.send_all(rows).await }))
 }
 
 pub async fn export_xlsx(
@@ -251,12 +246,10 @@ pub async fn export_xlsx(
 ) -> Result<HttpResponse, ApiError> {
     let contest = path.into_inner();
     audited(&who, &state, contest, "xlsx").await?;
-    let internal = |e: &dyn std::fmt::Display| ApiError::internal(who.lang, e);
-    let mut writer = SheetWriter::new("Thống kê", &COLUMNS);
-    for r in export_rows(&state.pg, contest).await? {
-        writer.write(&r).map_err(|e| internal(&e))?;
-    }
-    Ok(xlsx_response(&format!("thong-ke-{contest}.xlsx"), writer.finish().map_err(|e| internal(&e))?))
+    let rows = export_rows(&state.pg, contest).await?;
+    let writer = SheetWriter::new("Thống kê", &COLUMNS);
+    xlsx_response(who.lang, &format!("thong-ke-{contest}.xlsx"), writer, |out| async move { out.send_all(rows).await })
+        .await
 }
 
 /// Aggregate counts of a published contest, for anyone: no personal data, no commune

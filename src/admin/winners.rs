@@ -2,7 +2,7 @@
 //! rejected with a reason by the organiser (a rejection passes the prize down the ranking),
 //! then a public winners list with personal data masked.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -12,36 +12,44 @@ use sqlx::PgPool;
 
 use super::contests::{contest_org, participant_org};
 use super::{Organiser, Role};
-use crate::contest::prizes::{allocate, Award, RoundRanking, Tier};
+use crate::contest::prizes::{allocate, places, reach, Award, RoundRanking, Tier};
 use crate::domain::units;
 use crate::http::{ApiError, AppState, Lang};
 
-/// The current awards of a contest's finalised rounds, in round order.
+/// The current awards of a contest's finalised rounds, in round order. Only the top of each
+/// ranking that the tiers can reach is read ([`reach`]; staff and the disqualified left out
+/// in SQL): a few index reads however many took part.
 pub async fn awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
-    let rounds: Vec<(i64, sqlx::types::Json<Vec<Tier>>)> = sqlx::query_as(
-        "SELECT id, prizes FROM rounds WHERE contest_id = $1 AND finalized_at IS NOT NULL ORDER BY position",
+    let rounds: Vec<(i64, sqlx::types::Json<Vec<Tier>>, i64)> = sqlx::query_as(
+        "SELECT d.id, d.prizes, (SELECT count(*) FROM winner_checks w WHERE w.round_id = d.id AND w.status = 'rejected') \
+         FROM rounds d WHERE d.contest_id = $1 AND d.finalized_at IS NOT NULL ORDER BY d.position",
     )
     .bind(contest)
     .fetch_all(pg)
     .await?;
-    let mut rankings = Vec::with_capacity(rounds.len());
-    for (round_id, tiers) in rounds {
-        let ranked: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT participant_id, rank::bigint FROM results WHERE round_id = $1 ORDER BY rank, participant_id",
-        )
-        .bind(round_id)
-        .fetch_all(pg)
+    let one: bool = sqlx::query_scalar("SELECT one_prize_per_person FROM contests WHERE id = $1")
+        .bind(contest)
+        .fetch_one(pg)
         .await?;
+    let all_places = rounds.iter().fold(0usize, |n, r| n.saturating_add(places(&r.1)));
+    let mut rankings = Vec::with_capacity(rounds.len());
+    for (round_id, tiers, rejected) in rounds {
+        let reach = reach(&tiers, all_places, usize::try_from(rejected).unwrap_or(0), one);
+        let ranked: Vec<(i64, i64)> = if places(&tiers) == 0 {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                "SELECT x.participant_id, x.rank::bigint FROM results x JOIN participants p ON p.id = x.participant_id \
+                 WHERE x.round_id = $1 AND NOT p.staff AND p.disqualified_at IS NULL \
+                 ORDER BY x.rank, x.participant_id LIMIT $2",
+            )
+            .bind(round_id)
+            .bind(i64::try_from(reach).unwrap_or(i64::MAX))
+            .fetch_all(pg)
+            .await?
+        };
         rankings.push(RoundRanking { round_id, tiers: tiers.0, ranked });
     }
-    let never: HashSet<i64> = sqlx::query_scalar(
-        "SELECT id FROM participants WHERE contest_id = $1 AND (staff OR disqualified_at IS NOT NULL)",
-    )
-    .bind(contest)
-    .fetch_all(pg)
-    .await?
-    .into_iter()
-    .collect();
     let rejected: HashSet<(i64, i64)> = sqlx::query_as(
         "SELECT w.round_id, w.participant_id FROM winner_checks w JOIN rounds r ON r.id = w.round_id \
          WHERE r.contest_id = $1 AND w.status = 'rejected'",
@@ -51,37 +59,53 @@ pub async fn awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
     .await?
     .into_iter()
     .collect();
-    let one: bool = sqlx::query_scalar("SELECT one_prize_per_person FROM contests WHERE id = $1")
-        .bind(contest)
-        .fetch_one(pg)
-        .await?;
-    Ok(allocate(&rankings, &rejected, &never, one))
+    Ok(allocate(&rankings, &rejected, &HashSet::new(), one))
 }
 
 type WinnerRow = (String, String, String, Option<String>);
 
+/// Each award with its winner (name, masked phone, commune, verification) and round title,
+/// in one query.
 async fn describe(
     pg: &PgPool,
     awards: &[Award],
     contest: i64,
 ) -> sqlx::Result<Vec<(Award, WinnerRow, Option<String>)>> {
-    let mut out = Vec::with_capacity(awards.len());
-    for a in awards {
-        let row: WinnerRow = sqlx::query_as(
-            "SELECT p.full_name, p.phone_masked, p.commune_code, \
-             (SELECT status FROM winner_checks w WHERE w.round_id = $1 AND w.participant_id = p.id) \
-             FROM participants p WHERE p.id = $2 AND p.contest_id = $3",
-        )
-        .bind(a.round_id)
-        .bind(a.participant_id)
-        .bind(contest)
-        .fetch_one(pg)
-        .await?;
-        let title: Option<String> =
-            sqlx::query_scalar("SELECT title FROM rounds WHERE id = $1").bind(a.round_id).fetch_optional(pg).await?;
-        out.push((a.clone(), row, title));
+    let rounds: Vec<i64> = awards.iter().map(|a| a.round_id).collect();
+    let people: Vec<i64> = awards.iter().map(|a| a.participant_id).collect();
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        round_id: i64,
+        participant_id: i64,
+        full_name: String,
+        phone_masked: String,
+        commune_code: String,
+        status: Option<String>,
+        title: Option<String>,
     }
-    Ok(out)
+    let rows: Vec<Found> = sqlx::query_as(
+        "SELECT a.round_id, a.participant_id, p.full_name, p.phone_masked, p.commune_code, w.status, d.title \
+         FROM unnest($1::bigint[], $2::bigint[]) AS a (round_id, participant_id) \
+         JOIN participants p ON p.id = a.participant_id AND p.contest_id = $3 \
+         LEFT JOIN rounds d ON d.id = a.round_id \
+         LEFT JOIN winner_checks w ON w.round_id = a.round_id AND w.participant_id = a.participant_id",
+    )
+    .bind(&rounds)
+    .bind(&people)
+    .bind(contest)
+    .fetch_all(pg)
+    .await?;
+    let mut found: HashMap<(i64, i64), (WinnerRow, Option<String>)> = rows
+        .into_iter()
+        .map(|f| ((f.round_id, f.participant_id), ((f.full_name, f.phone_masked, f.commune_code, f.status), f.title)))
+        .collect();
+    awards
+        .iter()
+        .map(|a| {
+            let (row, title) = found.remove(&(a.round_id, a.participant_id)).ok_or(sqlx::Error::RowNotFound)?;
+            Ok((a.clone(), row, title))
+        })
+        .collect()
 }
 
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -68,6 +68,24 @@ pub fn allocate(
     }
 }
 
+/// How many places a round's tiers hold.
+pub fn places(tiers: &[Tier]) -> usize {
+    tiers.iter().fold(0, |n, t| n.saturating_add(t.count))
+}
+
+/// How far down a round's ranking (staff and disqualified already left out) [`allocate`]
+/// can reach: its own places, plus its `rejected` winners, plus, with one prize per person,
+/// the places of the other rounds (`all_places` counts every round's). Each person skipped
+/// for one prize per person keeps a prize of another round at the end (a kept prize is
+/// never lost as places are freed: its holder only moves up), and each such prize is one
+/// of the other rounds' places. Reading only this top gives the awards the whole ranking
+/// would.
+pub fn reach(tiers: &[Tier], all_places: usize, rejected: usize, one_per_person: bool) -> usize {
+    let own = places(tiers);
+    let others = if one_per_person { all_places.saturating_sub(own) } else { 0 };
+    own.saturating_add(others).saturating_add(rejected)
+}
+
 fn fill(round: &RoundRanking, blocked: &HashSet<(i64, i64)>, never: &HashSet<i64>) -> Vec<Award> {
     let mut out = Vec::new();
     let mut candidates =
@@ -88,6 +106,8 @@ fn fill(round: &RoundRanking, blocked: &HashSet<(i64, i64)>, never: &HashSet<i64
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn tiers() -> Vec<Tier> {
@@ -137,6 +157,43 @@ mod tests {
     fn an_equal_prize_twice_is_kept_in_the_earlier_round() {
         let awards = allocate(&[round(1, &[7, 8]), round(2, &[7, 9])], &HashSet::new(), &HashSet::new(), true);
         assert_eq!(summary(&awards), vec![(1, 7, "Nhất"), (1, 8, "Nhì"), (2, 9, "Nhất")]);
+    }
+
+    proptest::proptest! {
+        /// Cutting each ranking at [`reach`] changes no award.
+        #[test]
+        fn the_top_of_each_ranking_is_enough(
+            rounds in proptest::collection::vec(
+                (proptest::collection::vec(0usize..3, 1..4), (Just((1..=10).collect::<Vec<i64>>()).prop_shuffle(), 0usize..=10)
+                    .prop_map(|(mut people, n)| { people.truncate(n); people })),
+                1..4,
+            ),
+            rejected in proptest::collection::vec((0usize..3, 1i64..=10), 0..6),
+            one in proptest::bool::ANY,
+        ) {
+            let full: Vec<RoundRanking> = rounds
+                .iter()
+                .enumerate()
+                .map(|(i, (counts, people))| RoundRanking {
+                    round_id: i as i64 + 1,
+                    tiers: counts.iter().map(|&count| Tier { name: format!("{count}"), count }).collect(),
+                    // Ties too: two people a rank.
+                    ranked: people.iter().enumerate().map(|(k, p)| (*p, k as i64 / 2 + 1)).collect(),
+                })
+                .collect();
+            let excluded: HashSet<(i64, i64)> = rejected.iter().map(|(r, p)| (*r as i64 + 1, *p)).collect();
+            let all_places = full.iter().map(|r| places(&r.tiers)).sum();
+            let cut: Vec<RoundRanking> = full
+                .iter()
+                .map(|r| {
+                    let rejected_here = excluded.iter().filter(|(round, _)| *round == r.round_id).count();
+                    let n = reach(&r.tiers, all_places, rejected_here, one);
+                    RoundRanking { ranked: r.ranked.iter().take(n).copied().collect(), ..r.clone() }
+                })
+                .collect();
+            let never = HashSet::new();
+            proptest::prop_assert_eq!(allocate(&cut, &excluded, &never, one), allocate(&full, &excluded, &never, one));
+        }
     }
 
     #[test]

@@ -166,18 +166,34 @@ async fn finalize_locked(
         None => None,
     };
     let mut tx = pg.begin().await?;
-    sqlx::query("DELETE FROM results WHERE round_id = $1").bind(round_id).execute(&mut *tx).await?;
-    let ranked = sqlx::query(&format!(
-        "INSERT INTO results (participant_id, rank, attempt_id, correct, prediction, distance, duration_ms, submitted_at_ms, round_id) \
-         SELECT r.*, $1 FROM ({}) r",
+    // The ranking sorts every attempt three times: in memory rather than in temporary files.
+    sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
+    // Rows that did not change are left alone (finalising again after a disqualification
+    // rewrites only what moved); rows of people no longer ranked go.
+    sqlx::query(&format!(
+        "WITH ranked AS MATERIALIZED ({}), \
+         gone AS (DELETE FROM results x WHERE x.round_id = $1 \
+                  AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.participant_id = x.participant_id)) \
+         INSERT INTO results (participant_id, rank, attempt_id, correct, prediction, distance, duration_ms, submitted_at_ms, round_id) \
+         SELECT r.*, $1 FROM ranked r \
+         ON CONFLICT (round_id, participant_id) DO UPDATE SET rank = EXCLUDED.rank, attempt_id = EXCLUDED.attempt_id, \
+           correct = EXCLUDED.correct, prediction = EXCLUDED.prediction, distance = EXCLUDED.distance, \
+           duration_ms = EXCLUDED.duration_ms, submitted_at_ms = EXCLUDED.submitted_at_ms \
+         WHERE (results.rank, results.attempt_id, results.correct, results.prediction, results.distance, \
+                results.duration_ms, results.submitted_at_ms) \
+           IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.attempt_id, EXCLUDED.correct, EXCLUDED.prediction, \
+                EXCLUDED.distance, EXCLUDED.duration_ms, EXCLUDED.submitted_at_ms)",
         ranking_sql(chain)
     ))
     .bind(round_id)
     .bind(actual)
     .execute(&mut *tx)
     .await
-    .context("ranking")?
-    .rows_affected() as i64;
+    .context("ranking")?;
+    let ranked: i64 = sqlx::query_scalar("SELECT count(*) FROM results WHERE round_id = $1")
+        .bind(round_id)
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query("UPDATE rounds SET prediction_actual = $2, finalized_at = COALESCE(finalized_at, now()) WHERE id = $1")
         .bind(round_id)
         .bind(actual)

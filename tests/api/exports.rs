@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::admin::Body;
 use crate::helpers::*;
+use crate::reports::{attempt, finalize, owned_contest, T0};
 
 /// Plays a round for three participants (2, 3 and 4 correct), closes and finalises it;
 /// returns the admin session and the participants' phones and CCCDs in rank order.
@@ -142,4 +143,113 @@ async fn personal_data_exports_need_the_permission_and_are_audited() {
     .await
     .expect("audited");
     assert_eq!((who, action.as_str()), (account, "export.results.personal"));
+}
+
+/// (name, Giải) of a round's ranked results in rank order, from the CSV; the XLSX must hold
+/// the same cells.
+async fn prize_column(app: &TestApp, admin: &crate::admin::Admin, round: i64) -> Vec<(String, String)> {
+    let (status, csv) = download(app, admin, &format!("/api/admin/rounds/{round}/results.csv?personal=true")).await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(&csv[3..]);
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.expect("row").iter().map(String::from).collect()).collect();
+    let (status, xlsx) = download(app, admin, &format!("/api/admin/rounds/{round}/results.xlsx?personal=true")).await;
+    assert_eq!(status, 200);
+    let sheet = thiluat::contest::bank::xlsx_rows(&xlsx).expect("valid xlsx");
+    assert_eq!(sheet[0][14], "Giải");
+    assert_eq!(&sheet[1..], &rows[..], "the XLSX holds the CSV's cells");
+    rows.iter().map(|r| (r[1].clone(), r[14].clone())).collect()
+}
+
+/// Worked by hand. Two rounds, one Giải Nhất and one Giải Nhì each, one prize per person.
+/// Week 1: Quỳnh 4 > Phúc 3 > Rin 2 > Sơn 1 correct; week 2: Phúc 4 > Quỳnh 3 > Rin 2 > Sơn 1.
+/// - Week 1: Quỳnh Nhất; Phúc (2nd) keeps week 2's Nhất, so week 1's Nhì goes to Rin.
+/// - Week 2: Phúc Nhất; Quỳnh keeps week 1's Nhất; Rin keeps week 1's Nhì (the same prize,
+///   the earlier round), so week 2's Nhì goes down to Sơn.
+///
+/// Then Rin's week-1 prize is rejected: week 1's Nhì moves down to Sơn (Phúc still keeps
+/// week 2's Nhất), and Rin, no longer holding a prize, takes week 2's Nhì back from Sơn.
+#[actix_web::test]
+async fn the_prize_column_follows_one_prize_per_person_and_rejections() {
+    let app = spawn_app().await;
+    let (admin, _, contest) = owned_contest(&app, "giai").await;
+    let (w1, w2) = (app.round_ids[0], app.round_ids[1]);
+    let tiers = json!({"prizes": [{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 1}]});
+    for r in [w1, w2] {
+        let (status, res) =
+            app.call(Some(&admin), "PATCH", &format!("/api/admin/rounds/{r}"), Body::Json(tiers.clone())).await;
+        assert_eq!(status, 200, "{res}");
+    }
+    let mut ids = Vec::new();
+    for (name, week1, week2) in
+        [("Phan Văn Phúc", 3, 4), ("Quách Thị Quỳnh", 4, 3), ("Rơ Châm Rin", 2, 2), ("Sầm Văn Sơn", 1, 1)]
+    {
+        let mut body = valid_registration();
+        body["full_name"] = json!(name);
+        let (status, reg) = app.register(&body).await;
+        assert_eq!(status, 201, "{reg}");
+        let id = reg["participant_id"].as_i64().expect("id");
+        attempt(&app, w1, id, 1, week1, None, 60_000, T0 + 60_000).await;
+        attempt(&app, w2, id, 1, week2, None, 60_000, T0 + 60_000).await;
+        ids.push(id);
+    }
+    for r in [w1, w2] {
+        finalize(&app, &admin, r).await;
+    }
+    let expect = |rows: [(&str, &str); 4]| rows.map(|(n, p)| (n.to_string(), p.to_string())).to_vec();
+    let (phuc, quynh, rin, son) = ("Phan Văn Phúc", "Quách Thị Quỳnh", "Rơ Châm Rin", "Sầm Văn Sơn");
+    let (nhat, nhi) = ("Giải Nhất", "Giải Nhì");
+    assert_eq!(prize_column(&app, &admin, w1).await, expect([(quynh, nhat), (phuc, ""), (rin, nhi), (son, "")]));
+    assert_eq!(prize_column(&app, &admin, w2).await, expect([(phuc, nhat), (quynh, ""), (rin, ""), (son, nhi)]));
+
+    let check = json!({"round_id": w1, "participant_id": ids[2], "status": "rejected", "reason": "sai CCCD"});
+    let (status, res) = app
+        .call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/winners/check"), Body::Json(check))
+        .await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(prize_column(&app, &admin, w1).await, expect([(quynh, nhat), (phuc, ""), (rin, ""), (son, nhi)]));
+    assert_eq!(prize_column(&app, &admin, w2).await, expect([(phuc, nhat), (quynh, ""), (rin, nhi), (son, "")]));
+}
+
+/// Results have no per-row foreign keys (finalising a million rows paid two checks a row):
+/// deleting a participant, a round or a whole contest still takes their results along.
+#[actix_web::test]
+async fn results_follow_deleted_participants_rounds_and_contests() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    finalised_round(&app).await;
+    let round = app.round();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM results WHERE round_id = $1")
+            .bind(round)
+            .fetch_one(&app.pg)
+            .await
+            .expect("count")
+    };
+    assert_eq!(count().await, 3);
+    sqlx::query("DELETE FROM participants WHERE id = (SELECT participant_id FROM results WHERE rank = 1)")
+        .execute(&app.pg)
+        .await
+        .expect("delete a participant");
+    assert_eq!(count().await, 2);
+    sqlx::query("DELETE FROM contests").execute(&app.pg).await.expect("delete the contest");
+    assert_eq!(count().await, 0);
+}
+
+/// An XLSX that cannot be written (a cell past Excel's 32,767 characters) is a plain error
+/// response, never the start of a file; the CSV, which has no such limit, still streams.
+#[actix_web::test]
+async fn an_xlsx_that_fails_midway_is_an_error_not_half_a_file() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    let (admin, _, _) = finalised_round(&app).await;
+    let round = app.round();
+    sqlx::query("UPDATE participants SET full_name = repeat('A', 40000) WHERE id = (SELECT max(id) FROM participants)")
+        .execute(&app.pg)
+        .await
+        .expect("an overlong name");
+    let (status, body) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.xlsx?personal=true")).await;
+    assert_eq!(status, 500);
+    let error: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+    assert_eq!(error["error"]["code"], "internal");
+    let (status, csv) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv?personal=true")).await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(csv).expect("utf8").contains(&"A".repeat(40000)));
 }

@@ -10,7 +10,7 @@ use crate::helpers::*;
 
 /// Closed at 30/11/2026 17:00 Vietnam time; ages are counted on that day.
 const CLOSES: &str = "2026-11-30T10:00:00Z";
-const T0: i64 = 1_795_500_000_000; // 2026-11-25, inside both rounds
+pub const T0: i64 = 1_795_500_000_000; // 2026-11-25, inside both rounds
 
 pub struct Case {
     pub admin: Admin,
@@ -103,7 +103,7 @@ pub async fn attempt(
     id
 }
 
-async fn finalize(app: &TestApp, admin: &Admin, round: i64) {
+pub async fn finalize(app: &TestApp, admin: &Admin, round: i64) {
     let (status, fin) = app.call(Some(admin), "POST", &format!("/api/admin/rounds/{round}/finalize"), Body::None).await;
     assert_eq!(status, 200, "{fin}");
 }
