@@ -10,7 +10,7 @@ export const en = {
 	login_summary: 'Already registered? Sign in', f_phone: 'Phone number', f_dob: 'Date of birth', login_go: 'Sign in',
 	reg_h: 'Register', reg_hint: 'Fields marked * are required.', f_name: 'Full name *', f_dob_req: 'Date of birth *',
 	f_sex: 'Sex *', choose: '— Choose —', male: 'Male', female: 'Female', f_phone_req: 'Phone number *',
-	h_phone: 'A 10-digit mobile number, e.g. 0912345678.', f_cccd: 'Citizen ID (CCCD)', cccd_opt: '(optional)',
+	h_phone: 'A 10-digit mobile number, e.g. 0912345678.', f_occ: 'Occupation', f_cccd: 'Citizen ID (CCCD)', cccd_opt: '(optional)',
 	f_commune: 'Commune or ward *', h_commune: 'Type the name (marks optional), then pick it from the list.',
 	f_unit: 'Participating unit *', consent_h: 'Consent to personal data processing *',
 	consent_chk: 'I have read and agree to the processing of my personal data described above.', reg_go: 'Register',

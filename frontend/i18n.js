@@ -11,7 +11,7 @@ export const vi = {
 	login_summary: 'Đã đăng ký? Đăng nhập', f_phone: 'Số điện thoại', f_dob: 'Ngày sinh', login_go: 'Đăng nhập',
 	reg_h: 'Đăng ký dự thi', reg_hint: 'Mục có dấu * là bắt buộc.', f_name: 'Họ và tên *', f_dob_req: 'Ngày sinh *',
 	f_sex: 'Giới tính *', choose: '— Chọn —', male: 'Nam', female: 'Nữ', f_phone_req: 'Số điện thoại *',
-	h_phone: 'Số di động 10 chữ số, ví dụ 0912345678.', f_cccd: 'Số CCCD', cccd_opt: '(không bắt buộc)',
+	h_phone: 'Số di động 10 chữ số, ví dụ 0912345678.', f_occ: 'Nghề nghiệp', f_cccd: 'Số CCCD', cccd_opt: '(không bắt buộc)',
 	f_commune: 'Xã, phường, đặc khu *', h_commune: 'Gõ tên (có thể không dấu) rồi chọn trong danh sách.',
 	f_unit: 'Đơn vị dự thi *', consent_h: 'Đồng ý xử lý dữ liệu cá nhân *',
 	consent_chk: 'Tôi đã đọc và đồng ý với việc xử lý dữ liệu cá nhân như trên.', reg_go: 'Đăng ký',

@@ -258,6 +258,39 @@ test('a share link brings a referral: the newcomer is stored as referred by its 
   }
 });
 
+test('a contest that requires an occupation asks for it, and the choice is stored', { timeout: 60_000 }, async () => {
+  await server.sql(`UPDATE contests SET occupation_required = true WHERE slug = '${SLUG}'`);
+  const { context, page, pageErrors } = await phone(browser);
+  try {
+    await page.goto(`${server.base}/c/${SLUG}`);
+    const reg = page.locator('#reg');
+    await reg.getByLabel('Họ và tên').fill('Lò Thị Mai');
+    await reg.getByLabel('Ngày sinh').fill('2001-03-08');
+    await reg.getByLabel('Giới tính').selectOption({ label: 'Nữ' });
+    const phoneNo = randomPhone();
+    await reg.getByLabel('Số điện thoại').fill(phoneNo);
+    const box = reg.getByLabel('Xã, phường, đặc khu');
+    await box.fill('sa pa');
+    await box.press('Tab');
+    await reg.getByLabel(/đồng ý với việc xử lý dữ liệu/).check();
+    const occupation = reg.getByLabel(/Nghề nghiệp \*/);
+    assert.equal(await occupation.evaluate((e) => /** @type {HTMLSelectElement} */ (e).required), true);
+    // The browser's own check stops an empty required choice; the server refuses it too.
+    await occupation.evaluate((e) => /** @type {HTMLSelectElement} */ (e).removeAttribute('required'));
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await waitText(page, 'e-occupation', /./); // the server's field error, next to the field
+    await occupation.selectOption({ label: 'Nông dân' });
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    const auth = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || 'null'), `thiluat:${SLUG}:auth`);
+    assert.equal(await server.sql(`SELECT occupation FROM participants WHERE id = ${Number(auth.participant_id)}`), 'farmer');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await server.sql(`UPDATE contests SET occupation_required = false WHERE slug = '${SLUG}'`);
+    await context.close();
+  }
+});
+
 test('a participant signed in on the device goes straight to the lobby', { timeout: 30_000 }, async () => {
   const auth = await registerByApi(server.base);
   const { context, page } = await phone(browser);
