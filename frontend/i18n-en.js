@@ -38,4 +38,8 @@ export const en = {
 	not_revealed: 'The answers are published after the round closes.', not_revealed_at: 'The answers are published at {0}.',
 	rv_q: 'Question {0}. {1}', rv_right: ' — correct answer', rv_chosen: ' — your choice', rv_ok: 'Correct',
 	rv_wrong: 'Not correct', rv_expl: 'Explanation: ', rv_law: 'Legal basis: {0}, {1}',
+	sv_h: 'Tell us what you think', sv_hint: 'Optional. Stored anonymously, without your name or phone number.',
+	sv_q: 'How satisfied are you with the contest?', sv_1: '1 — Very dissatisfied', sv_2: '2 — Dissatisfied',
+	sv_3: '3 — Neither satisfied nor dissatisfied', sv_4: '4 — Satisfied', sv_5: '5 — Very satisfied', sv_c: 'Anything else? (optional)',
+	sv_skip: 'Skip', sv_go: 'Send', sv_pick: 'Please choose a level from 1 to 5.', sv_thanks: 'Thank you for your feedback!',
 };
