@@ -68,6 +68,12 @@ function render() {
 	const unit = inp('unit_code').value;
 	$('unit_code').replaceChildren(h('option', { value: '' }, t('choose')), ...c.units.map((u) => h('option', { value: u.code }, u.name)));
 	inp('unit_code').value = unit;
+	const occ = inp('occupation').value, occs = c.occupations || [];
+	$('occupation').replaceChildren(h('option', { value: '' }, t('choose')), ...occs.map((o) => h('option', { value: o.code }, o.label)));
+	inp('occupation').value = occ;
+	inp('occupation').required = !!c.occupation_required;
+	txt('occ-label', t('f_occ') + (c.occupation_required ? ' *' : ` ${t('cccd_opt')}`));
+	$('occ-box').hidden = !occs.length;
 	countdown();
 }
 /** "Tuần 1 đang mở, còn 2 ngày 03:04:05" or "… mở sau …"; every second. */
@@ -95,6 +101,7 @@ async function register(ev) {
 		consent: { given: inp('consent').checked, version: S.contest.consent.version },
 	};
 	if (v('cccd')) body.cccd = v('cccd');
+	if (v('occupation')) body.occupation = v('occupation');
 	const referral = load('ref');
 	if (referral) body.referral = referral;
 	const r = await (await import('./pow.js')).register(api, API, body);

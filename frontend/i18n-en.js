@@ -10,7 +10,7 @@ export const en = {
 	login_summary: 'Already registered? Sign in', f_phone: 'Phone number', f_dob: 'Date of birth', login_go: 'Sign in',
 	reg_h: 'Register', reg_hint: 'Fields marked * are required.', f_name: 'Full name *', f_dob_req: 'Date of birth *',
 	f_sex: 'Sex *', choose: '— Choose —', male: 'Male', female: 'Female', f_phone_req: 'Phone number *',
-	h_phone: 'A 10-digit mobile number, e.g. 0912345678.', f_cccd: 'Citizen ID (CCCD)', cccd_opt: '(optional)',
+	h_phone: 'A 10-digit mobile number, e.g. 0912345678.', f_occ: 'Occupation', f_cccd: 'Citizen ID (CCCD)', cccd_opt: '(optional)',
 	f_commune: 'Commune or ward *', h_commune: 'Type the name (marks optional), then pick it from the list.',
 	f_unit: 'Participating unit *', consent_h: 'Consent to personal data processing *',
 	consent_chk: 'I have read and agree to the processing of my personal data described above.', reg_go: 'Register',
@@ -38,4 +38,8 @@ export const en = {
 	not_revealed: 'The answers are published after the round closes.', not_revealed_at: 'The answers are published at {0}.',
 	rv_q: 'Question {0}. {1}', rv_right: ' — correct answer', rv_chosen: ' — your choice', rv_ok: 'Correct',
 	rv_wrong: 'Not correct', rv_expl: 'Explanation: ', rv_law: 'Legal basis: {0}, {1}',
+	sv_h: 'Tell us what you think', sv_hint: 'Optional. Stored anonymously, without your name or phone number.',
+	sv_q: 'How satisfied are you with the contest?', sv_1: '1 — Very dissatisfied', sv_2: '2 — Dissatisfied',
+	sv_3: '3 — Neither satisfied nor dissatisfied', sv_4: '4 — Satisfied', sv_5: '5 — Very satisfied', sv_c: 'Anything else? (optional)',
+	sv_skip: 'Skip', sv_go: 'Send', sv_pick: 'Please choose a level from 1 to 5.', sv_thanks: 'Thank you for your feedback!',
 };

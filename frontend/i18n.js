@@ -11,7 +11,7 @@ export const vi = {
 	login_summary: 'Đã đăng ký? Đăng nhập', f_phone: 'Số điện thoại', f_dob: 'Ngày sinh', login_go: 'Đăng nhập',
 	reg_h: 'Đăng ký dự thi', reg_hint: 'Mục có dấu * là bắt buộc.', f_name: 'Họ và tên *', f_dob_req: 'Ngày sinh *',
 	f_sex: 'Giới tính *', choose: '— Chọn —', male: 'Nam', female: 'Nữ', f_phone_req: 'Số điện thoại *',
-	h_phone: 'Số di động 10 chữ số, ví dụ 0912345678.', f_cccd: 'Số CCCD', cccd_opt: '(không bắt buộc)',
+	h_phone: 'Số di động 10 chữ số, ví dụ 0912345678.', f_occ: 'Nghề nghiệp', f_cccd: 'Số CCCD', cccd_opt: '(không bắt buộc)',
 	f_commune: 'Xã, phường, đặc khu *', h_commune: 'Gõ tên (có thể không dấu) rồi chọn trong danh sách.',
 	f_unit: 'Đơn vị dự thi *', consent_h: 'Đồng ý xử lý dữ liệu cá nhân *',
 	consent_chk: 'Tôi đã đọc và đồng ý với việc xử lý dữ liệu cá nhân như trên.', reg_go: 'Đăng ký',
@@ -39,6 +39,10 @@ export const vi = {
 	not_revealed: 'Đáp án sẽ được công bố sau khi vòng thi kết thúc.', not_revealed_at: 'Đáp án sẽ được công bố lúc {0}.',
 	rv_q: 'Câu {0}. {1}', rv_right: ' — đáp án đúng', rv_chosen: ' — bạn chọn', rv_ok: 'Trả lời đúng',
 	rv_wrong: 'Trả lời chưa đúng', rv_expl: 'Giải thích: ', rv_law: 'Căn cứ: {0}, {1}',
+	sv_h: 'Góp ý về cuộc thi', sv_hint: 'Không bắt buộc. Ý kiến được lưu ẩn danh, không kèm tên hay số điện thoại.',
+	sv_q: 'Bạn hài lòng với cuộc thi ở mức nào?', sv_1: '1 — Rất không hài lòng', sv_2: '2 — Không hài lòng',
+	sv_3: '3 — Bình thường', sv_4: '4 — Hài lòng', sv_5: '5 — Rất hài lòng', sv_c: 'Ý kiến khác (không bắt buộc)',
+	sv_skip: 'Bỏ qua', sv_go: 'Gửi đánh giá', sv_pick: 'Vui lòng chọn một mức từ 1 đến 5.', sv_thanks: 'Cảm ơn bạn đã góp ý!',
 };
 /** @typedef {keyof typeof vi} Key */
 

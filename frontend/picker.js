@@ -17,7 +17,9 @@ const box = () => inp('commune_code'), list = () => $('pick');
 export function setCommunes(communes, picked) {
 	all = communes.map((c) => ({ ...c, f: fold(c.name), n: norm(c.name) }));
 	onPick = picked;
-	if (document.activeElement === box() && box().value && !communeCode) render(); // typed before the list arrived
+	// Typed before the list arrived (a slow link): the matches while still typing, else what
+	// leaving the field would have done with the list there (a single or exact match is taken).
+	if (box().value && !communeCode) document.activeElement === box() ? render() : settle();
 }
 
 /** Best first: exact name, exact prefix, folded name, folded prefix, folded word start, folded anywhere. @param {string} q */

@@ -1,7 +1,8 @@
 // @ts-check
 // The result of an attempt: score, time, attempts left, my attempts, the review after the
-// reveal (correct options, explanation, article of law) and a share link with a referral code.
-import { $, txt, h, enc, mmss, fmt, slug } from './util.js';
+// reveal (correct options, explanation, article of law), a share link with a referral code,
+// and the optional satisfaction survey (once per attempt: POST/GET /api/me/survey).
+import { $, inp, txt, dis, h, enc, mmss, fmt, slug, load, store } from './util.js';
 import { t, lang } from './i18n.js';
 import { S, hooks, view } from './state.js';
 import { finished, askAttempts } from './attempt.js';
@@ -27,8 +28,56 @@ export function showResult(r) {
 	mine();
 	askAttempts();
 	review(r.attempt_id);
+	survey(r.attempt_id);
 	$('r-h').focus();
 }
+
+const form = /** @type {HTMLFormElement} */ ($('survey'));
+/** The attempt the survey form is about. */ let svAtt = '', svRound = 0, svBusy = false;
+/** @param {string} k */
+function svSay(k) {
+	const m = $('sv-msg');
+	k ? m.setAttribute('data-t', k) : m.removeAttribute('data-t'); // translated again on a language switch
+	m.textContent = k ? t(/** @type {import('./i18n.js').Key} */ (k)) : '';
+}
+/** Offers the survey for a submitted attempt unless it was answered (the server knows) or skipped here. @param {string} attemptId */
+async function survey(attemptId) {
+	form.hidden = true;
+	svSay('');
+	svAtt = attemptId;
+	if (!S.auth || roundId == null || load('sv-skip') === attemptId) return;
+	svRound = roundId;
+	const r = await hooks.api(`/api/me/survey?round_id=${roundId}&attempt_id=${enc(attemptId)}`, undefined, S.auth.token);
+	if (svAtt !== attemptId || r.status !== 200 || r.data?.answered !== false) return;
+	form.reset();
+	txt('e-sv', '');
+	form.hidden = false;
+}
+form.onsubmit = async (/** @type {SubmitEvent} */ ev) => {
+	ev.preventDefault();
+	const picked = /** @type {HTMLInputElement | null} */ (form.querySelector('[name=sv]:checked'));
+	txt('e-sv', picked ? '' : t('sv_pick'));
+	if (!picked) return /** @type {HTMLInputElement} */ (form.querySelector('[name=sv]')).focus();
+	if (!S.auth || svBusy) return;
+	svBusy = true;
+	dis('sv-go', true);
+	const comment = inp('sv-c').value.trim(), att = svAtt;
+	const r = await hooks.api('/api/me/survey', { round_id: svRound, attempt_id: att, score: +picked.value, ...(comment ? { comment } : {}) }, S.auth.token);
+	svBusy = false;
+	dis('sv-go', false);
+	if (att !== svAtt) return;
+	const err = r.data?.error;
+	if (r.status === 201 || err?.code === 'survey_already_answered') {
+		form.hidden = true;
+		svSay('sv_thanks');
+		$('sv-msg').focus();
+	} else txt('e-sv', err?.fields?.[0]?.message || err?.message || t('offline'));
+};
+$('sv-skip').onclick = () => {
+	store('sv-skip', svAtt);
+	form.hidden = true;
+	$('r-h').focus();
+};
 
 /** "My attempts": each with its start time and state; submitted ones open their review. */
 export function mine() {

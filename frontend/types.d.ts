@@ -12,6 +12,7 @@ interface Round {
 interface Contest {
   slug: string; title: string; organiser: string; rules_md: string; rules_html: string; consent_html?: string;
   cccd_required: boolean; min_age: number | null;
+  occupation_required?: boolean; occupations?: { code: string; label: string }[];
   consent: { version: string; text: string }; province_code: string | null; rounds: Round[]; units: Unit[];
 }
 interface Question { id: number; text: string; multi: boolean; options: { id: number; text: string }[] }

@@ -62,12 +62,14 @@ async fn submitted_attempt(
     .bind(round)
     .fetch_optional(&state.pg)
     .await?;
+    // A row not yet marked submitted may only mean the persister has not caught up with the
+    // submit (the player asks right after the result): Redis has the live state.
     let (owner, submitted) = match stored {
-        Some(row) => row,
-        None => {
+        Some(row @ (_, true)) => row,
+        row => {
             match state.redis.attempt(round, &attempt.to_string()).await.map_err(|e| ApiError::internal(lang, &e))? {
                 Some(a) => (a.participant_id, a.submitted),
-                None => return Err(not_found()),
+                None => row.ok_or_else(not_found)?,
             }
         }
     };

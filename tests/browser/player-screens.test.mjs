@@ -228,6 +228,75 @@ test('keyboard only: register, start, answer, submit', { timeout: 90_000 }, asyn
     await page.locator('#result').waitFor();
     await waitText(page, 'r-correct', /^\d+\/20$/);
     assert.equal(await focused(), 'r-h');
+    // The survey is optional: skipped with the keyboard, it goes away.
+    await page.locator('#survey').waitFor();
+    await tabTo('sv-skip');
+    await kb.press('Enter');
+    assert.equal(await page.locator('#survey').isHidden(), true);
+    assert.equal(await focused(), 'r-h');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('after a submitted attempt, the optional survey: 1–5 with the keyboard and a comment, sent once, stored, not asked again', { timeout: 90_000 }, async () => {
+  const auth = await registerByApi(server.base, 'Ngô Thị Thu');
+  const { context, page, pageErrors } = await phone(browser, { axe: true });
+  /** @type {any[]} */
+  const sent = [];
+  page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(JSON.parse(String(f.payload)))));
+  let posts = 0;
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/me/survey')) posts++; });
+  const comment = 'Câu hỏi dễ hiểu; nên kéo dài thời gian làm bài.';
+  try {
+    const stored = () => server.sql(`SELECT count(*) FROM survey_responses WHERE comment = '${comment}'`);
+    assert.equal(await stored(), '0');
+    await signInDevice(page, server.base, auth);
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).tap();
+    await waitText(page, 'q-h', 'Câu 1/20');
+    await answerCurrent(page);
+    await page.getByLabel(/Câu hỏi dự đoán/).fill('12');
+    await page.locator('#submit').tap();
+    await page.locator('#confirm').getByRole('button', { name: 'Nộp bài' }).tap();
+    await page.locator('#result').waitFor();
+    const group = page.getByRole('radiogroup', { name: 'Bạn hài lòng với cuộc thi ở mức nào?' });
+    await group.waitFor();
+    assert.equal(await group.getByRole('radio').count(), 5);
+    await noAxeViolations(page, 'the result with the survey');
+    await shot(page, '11-survey', '#survey'); // the screen with the form (the full page is mostly the review)
+
+    // Sending without a choice says what is missing, next to the choices, and sends nothing.
+    await page.getByRole('button', { name: 'Gửi đánh giá' }).tap();
+    await waitText(page, 'e-sv', 'Vui lòng chọn một mức từ 1 đến 5.');
+    assert.equal(await page.evaluate(() => /** @type {HTMLInputElement} */ (document.activeElement).value), '1', 'focus on the first choice');
+    assert.equal(posts, 0);
+    await noAxeViolations(page, 'the survey with its error');
+    // The keyboard moves through the radio group: 1 → 4.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getByLabel('4 — Hài lòng').isChecked(), true);
+    await page.getByLabel('Ý kiến khác (không bắt buộc)').fill(comment);
+    await page.getByRole('button', { name: 'Gửi đánh giá' }).tap();
+    await waitText(page, 'sv-msg', 'Cảm ơn bạn đã góp ý!');
+    assert.equal(await page.locator('#survey').isHidden(), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'sv-msg');
+    assert.equal(posts, 1, 'sent once');
+    assert.equal(await server.sql(`SELECT score FROM survey_responses WHERE comment = '${comment}'`), '4');
+    await noAxeViolations(page, 'the thanks after the survey');
+    await shot(page, '12-survey-thanks', '#sv-msg');
+
+    // The same attempt's result again (a reload before the result arrived): not asked again.
+    const submit = sent.find((m) => m.type === 'submit');
+    const att = { round_id: submit.round_id, attempt_id: submit.attempt_id, last_seq: 0, pending: [], prediction: '' };
+    await page.evaluate(([k, v]) => localStorage.setItem(k, v), [`thiluat:${SLUG}:att`, JSON.stringify(att)]);
+    const asked = page.waitForResponse((r) => r.url().includes('/api/me/survey?'));
+    await page.reload();
+    assert.deepEqual(await (await asked).json(), { answered: true });
+    await page.locator('#result').waitFor();
+    await waitText(page, 'r-correct', /^\d+\/20$/);
+    assert.equal(await page.locator('#survey').isHidden(), true, 'an answered attempt is not asked again');
+    assert.equal(posts, 1);
+    assert.equal(await stored(), '1');
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();
@@ -254,6 +323,39 @@ test('a share link brings a referral: the newcomer is stored as referred by its 
     assert.equal(await server.sql(`SELECT referred_by FROM referrals WHERE participant_id = ${Number(auth.participant_id)}`), String(owner.participant_id));
     assert.deepEqual(pageErrors, []);
   } finally {
+    await context.close();
+  }
+});
+
+test('a contest that requires an occupation asks for it, and the choice is stored', { timeout: 60_000 }, async () => {
+  await server.sql(`UPDATE contests SET occupation_required = true WHERE slug = '${SLUG}'`);
+  const { context, page, pageErrors } = await phone(browser);
+  try {
+    await page.goto(`${server.base}/c/${SLUG}`);
+    const reg = page.locator('#reg');
+    await reg.getByLabel('Họ và tên').fill('Lò Thị Mai');
+    await reg.getByLabel('Ngày sinh').fill('2001-03-08');
+    await reg.getByLabel('Giới tính').selectOption({ label: 'Nữ' });
+    const phoneNo = randomPhone();
+    await reg.getByLabel('Số điện thoại').fill(phoneNo);
+    const box = reg.getByLabel('Xã, phường, đặc khu');
+    await box.fill('sa pa');
+    await box.press('Tab');
+    await reg.getByLabel(/đồng ý với việc xử lý dữ liệu/).check();
+    const occupation = reg.getByLabel(/Nghề nghiệp \*/);
+    assert.equal(await occupation.evaluate((e) => /** @type {HTMLSelectElement} */ (e).required), true);
+    // The browser's own check stops an empty required choice; the server refuses it too.
+    await occupation.evaluate((e) => /** @type {HTMLSelectElement} */ (e).removeAttribute('required'));
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await waitText(page, 'e-occupation', /./); // the server's field error, next to the field
+    await occupation.selectOption({ label: 'Nông dân' });
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    const auth = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || 'null'), `thiluat:${SLUG}:auth`);
+    assert.equal(await server.sql(`SELECT occupation FROM participants WHERE id = ${Number(auth.participant_id)}`), 'farmer');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await server.sql(`UPDATE contests SET occupation_required = false WHERE slug = '${SLUG}'`);
     await context.close();
   }
 });

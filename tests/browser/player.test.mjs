@@ -225,3 +225,32 @@ test('the registration form shows the Vietnamese phone error next to the phone f
     await context.close();
   }
 });
+
+test('a commune typed before the commune list arrives (slow link) is taken when the list comes', { timeout: 60_000 }, async () => {
+  const { context, page, pageErrors } = await phone();
+  /** @type {() => void} */
+  let release = () => {};
+  const held = new Promise((r) => (release = () => r(undefined)));
+  // The real server's answer, held back until the citizen has typed and left the field.
+  await page.route('**/api/communes?*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    await page.goto(`${server.base}/c/${SLUG}`);
+    const reg = page.locator('#reg');
+    const box = reg.getByLabel('Xã, phường, đặc khu');
+    await box.fill('sa pa');
+    await box.press('Tab');
+    assert.equal(await box.inputValue(), 'sa pa', 'nothing to match against yet');
+    const arrived = page.waitForResponse((r) => r.url().includes('/api/communes?'));
+    release();
+    await arrived;
+    await page.waitForFunction(() => /** @type {HTMLInputElement} */ (document.getElementById('commune_code')).value === 'Phường Sa Pa');
+    const unit = await reg.getByLabel('Đơn vị dự thi').inputValue();
+    assert.notEqual(unit, '', 'the unit of that commune is chosen too');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});

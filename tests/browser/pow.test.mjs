@@ -39,9 +39,7 @@ const zeroBits = (challenge, counter) => {
   return bits;
 };
 
-// Skipped for now: in the whole browser suite the retried `start` intermittently never brings
-// the first question (alone it passes; tests/api/pow.rs covers the server's side). To be found.
-test('with proof of work on, the page solves the challenges of registration and attempt start', { timeout: 90_000, skip: 'intermittent in the full suite: the retried start shows no question (see the comment above)' }, async () => {
+test('with proof of work on, the page solves the challenges of registration and attempt start', { timeout: 90_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'vi-VN' });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
@@ -50,7 +48,20 @@ test('with proof of work on, the page solves the challenges of registration and 
   page.on('pageerror', (e) => errors.push(String(e)));
   /** @type {any[]} */
   const sent = [];
-  page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(JSON.parse(String(f.payload)))));
+  /** What went over the websocket and what the page said, printed when the test fails. */
+  const trace = /** @type {string[]} */ ([]);
+  const t0 = Date.now();
+  const note = (/** @type {string} */ s) => trace.push(`${String(Date.now() - t0).padStart(6)} ms ${s.slice(0, 300)}`);
+  page.on('console', (m) => note(`console.${m.type()}: ${m.text()}`));
+  page.on('request', (r) => note(`${r.method()} ${r.url().replace(/^https?:\/\/[^/]+/, '')}`));
+  page.on('response', (r) => note(`${r.status()} ${r.url().replace(/^https?:\/\/[^/]+/, '')}`));
+  page.on('requestfailed', (r) => note(`failed ${r.url().replace(/^https?:\/\/[^/]+/, '')} ${r.failure()?.errorText}`));
+  page.on('websocket', (ws) => {
+    note(`ws open ${ws.url().replace(/token=[^&]+/, 'token=…')}`);
+    ws.on('framesent', (f) => (sent.push(JSON.parse(String(f.payload))), note(`→ ${f.payload}`)));
+    ws.on('framereceived', (f) => note(`← ${f.payload}`));
+    ws.on('close', () => note('ws closed'));
+  });
   /** @type {number[]} */
   const registerStatuses = [];
   page.on('response', (r) => {
@@ -81,6 +92,11 @@ test('with proof of work on, the page solves the challenges of registration and 
     const device = await page.evaluate(() => localStorage.getItem('thiluat:device'));
     assert.ok(device && device.length >= 16, 'the page keeps a device id');
     assert.deepEqual(errors, []);
+  } catch (e) {
+    const view = await page.evaluate(() => [document.body.className, document.getElementById('msg')?.textContent]).catch(() => null);
+    const why = /** @type {Error} */ (e);
+    why.message += `\nview, message: ${JSON.stringify(view)}\npage errors: ${errors.join('; ')}\n${trace.join('\n')}`;
+    throw why;
   } finally {
     await context.close();
   }

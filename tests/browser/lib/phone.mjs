@@ -83,10 +83,11 @@ export async function noAxeViolations(page, where) {
   assert.deepEqual(violations, [], `axe-core on ${where}:\n${violations.join('\n')}`);
 }
 
-/** @param {import('playwright-core').Page} page @param {string} name */
-export async function shot(page, name) {
+/** The whole page, or with `at` the 360×740 screen scrolled to that element. @param {import('playwright-core').Page} page @param {string} name @param {string} [at] */
+export async function shot(page, name, at) {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+  if (at) await page.locator(at).evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: !at });
 }
 
 /** @param {import('playwright-core').Page} page @param {string} where @param {number} [width] */
