@@ -17,7 +17,7 @@ pub use units::{Commune, DATA_VERSION};
 
 /// Every code a [`FieldError`] can carry. They are part of the wire protocol
 /// (docs/protocol.md), so never rename one: clients switch on them.
-pub const FIELD_CODES: [&str; 12] = [
+pub const FIELD_CODES: [&str; 13] = [
     "required",
     "too_long",
     "invalid_name",
@@ -30,6 +30,7 @@ pub const FIELD_CODES: [&str; 12] = [
     "cccd_mismatch_dob",
     "cccd_mismatch_sex",
     "unknown_commune",
+    "invalid_value",
 ];
 
 /// A validation failure on one input field. Carries only static codes, never the
@@ -70,8 +71,13 @@ mod tests {
 
     /// Every code literal passed to `FieldError::new` in the domain sources.
     fn codes_in_sources() -> Vec<String> {
-        let sources =
-            [include_str!("cccd.rs"), include_str!("person.rs"), include_str!("phone.rs"), include_str!("units.rs")];
+        let sources = [
+            include_str!("cccd.rs"),
+            include_str!("occupation.rs"),
+            include_str!("person.rs"),
+            include_str!("phone.rs"),
+            include_str!("units.rs"),
+        ];
         let mut out = Vec::new();
         for src in sources {
             for call in src.split("FieldError::new(").skip(1) {
@@ -88,7 +94,7 @@ mod tests {
     #[test]
     fn every_code_used_is_declared() {
         let used = codes_in_sources();
-        assert!(used.len() >= 12, "scanner found too few codes: {used:?}");
+        assert!(used.len() >= 13, "scanner found too few codes: {used:?}");
         for code in &used {
             assert!(FIELD_CODES.contains(&code.as_str()), "undeclared code {code}");
         }

@@ -7,6 +7,7 @@ mod attempts;
 mod bank;
 mod exports;
 mod extensions;
+mod fuzz_corpus;
 mod hardening;
 mod helpers;
 mod limits;
