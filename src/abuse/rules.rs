@@ -196,6 +196,34 @@ impl AttemptTrace {
         v.sort_by_key(|(q, _, at)| (*at, *q));
         v
     }
+
+    /// What rule (c) compares: the questions in the order answered, each with its options
+    /// (sorted); `None` for an attempt with too few answers to compare.
+    fn signature(&self) -> Option<Vec<(i64, Vec<i64>)>> {
+        if self.answers.len() < MIN_ANSWERS_COMPARED {
+            return None;
+        }
+        Some(
+            self.ordered()
+                .iter()
+                .map(|(q, o, _)| {
+                    let mut o = o.clone();
+                    o.sort_unstable();
+                    (*q, o)
+                })
+                .collect(),
+        )
+    }
+
+    /// A hash of (round, [`Self::signature`]): attempts whose hash no other attempt shares
+    /// cannot be in a finding of rule (c), so a scan can keep just the others in memory.
+    pub fn signature_hash(&self) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let signature = self.signature()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.round_id, signature).hash(&mut h);
+        Some(h.finish())
+    }
 }
 
 /// Rule (c): attempts of different participants that answered the same questions in the
@@ -207,19 +235,8 @@ pub fn identical_answers(attempts: &[AttemptTrace]) -> Vec<Finding> {
     type Member = (usize, Vec<i64>);
     let mut buckets: HashMap<Bucket, Vec<Member>> = HashMap::new();
     for (i, a) in attempts.iter().enumerate() {
-        if a.answers.len() < MIN_ANSWERS_COMPARED {
-            continue;
-        }
-        let ordered = a.ordered();
-        let signature: Vec<(i64, Vec<i64>)> = ordered
-            .iter()
-            .map(|(q, o, _)| {
-                let mut o = o.clone();
-                o.sort_unstable();
-                (*q, o)
-            })
-            .collect();
-        let offsets = ordered.iter().map(|(_, _, at)| at - a.started_at_ms).collect();
+        let Some(signature) = a.signature() else { continue };
+        let offsets = a.ordered().iter().map(|(_, _, at)| at - a.started_at_ms).collect();
         buckets.entry((a.round_id, signature)).or_default().push((i, offsets));
     }
     let mut parent: Vec<usize> = (0..attempts.len()).collect();
@@ -337,6 +354,53 @@ mod tests {
         assert_eq!(found[0].participant_ids.len(), 40);
         let more = registration_bursts(&rows[..35], KeyKind::Address);
         assert_eq!(more[0].fingerprint, found[0].fingerprint);
+    }
+
+    /// The scan keeps only attempts whose signature hash another attempt shares (rule (c) in
+    /// bounded memory): on a mix of copies, near-copies and honest attempts that gives the
+    /// findings of the rule over every attempt.
+    #[test]
+    fn the_signature_prefilter_keeps_every_attempt_rule_c_can_match() {
+        let trace = |n: u128, participant: i64, round: i64, picks: &[i64], step_ms: i64| AttemptTrace {
+            attempt_id: uuid::Uuid::from_u128(n),
+            participant_id: participant,
+            round_id: round,
+            started_at_ms: 1_000_000 * n as i64,
+            answers: picks
+                .iter()
+                .enumerate()
+                .map(|(i, &o)| (10 + i as i64, vec![o], 1_000_000 * n as i64 + (i as i64 + 1) * step_ms))
+                .collect(),
+        };
+        let copy = [1, 2, 3, 4, 1, 2, 3, 4];
+        let mut all = vec![
+            trace(1, 1, 1, &copy, 4_000),
+            trace(2, 2, 1, &copy, 4_000),       // a copy of 1, same timing
+            trace(3, 3, 1, &copy, 4_000 + 100), // the same answers, close timing
+            trace(4, 4, 1, &copy, 9_000),       // the same answers, other timing
+            trace(5, 5, 2, &copy, 4_000),       // another round
+            trace(6, 6, 1, &[1, 2, 3], 4_000),  // too few answers to compare
+            trace(7, 1, 1, &copy, 4_000),       // participant 1 again: not another person
+        ];
+        for n in 8..40u128 {
+            // The digits of n in base 4: every honest attempt answers differently.
+            let picks: Vec<i64> = (0..8).map(|i| (n as i64 >> (2 * i)) % 4 + 1).collect();
+            all.push(trace(n, n as i64, 1, &picks, 3_000 + n as i64 * 50));
+        }
+        let mut counts: HashMap<u64, u32> = HashMap::new();
+        for a in &all {
+            if let Some(h) = a.signature_hash() {
+                *counts.entry(h).or_default() += 1;
+            }
+        }
+        let kept: Vec<AttemptTrace> =
+            all.iter().filter(|a| a.signature_hash().is_some_and(|h| counts[&h] > 1)).cloned().collect();
+        assert!(kept.len() < all.len() / 2, "the filter keeps few: {}", kept.len());
+        let full = identical_answers(&all);
+        assert!(!full.is_empty(), "the planted copies are found");
+        let fingerprints =
+            |f: &[Finding]| f.iter().map(|x| (x.fingerprint.clone(), x.participant_ids.clone())).collect::<Vec<_>>();
+        assert_eq!(fingerprints(&identical_answers(&kept)), fingerprints(&full));
     }
 
     #[test]

@@ -86,10 +86,8 @@ async fn scan_locked(pg: &PgPool, contest_id: i64) -> anyhow::Result<ScanReport>
             .await
             .context("loading rounds")?;
     for (round_id, question_ids) in rounds {
-        let attempts = attempts_of(pg, round_id).await?;
-        findings.extend(rules::identical_answers(&attempts));
         let chars = question_chars(pg, &question_ids).await?;
-        findings.extend(rules::too_fast(&attempts, &chars));
+        findings.extend(scan_round(pg, round_id, &chars).await?);
     }
 
     let mut report = ScanReport { contest_id, ..ScanReport::default() };
@@ -112,29 +110,70 @@ async fn scan_locked(pg: &PgPool, contest_id: i64) -> anyhow::Result<ScanReport>
     Ok(report)
 }
 
-async fn attempts_of(pg: &PgPool, round_id: i64) -> anyhow::Result<Vec<AttemptTrace>> {
-    let rows: Vec<(uuid::Uuid, i64, i64, i64, Vec<i64>, i64)> = sqlx::query_as(
+/// Rules (c) and (d) over one round in bounded memory: a national round has millions of
+/// answers, and holding them all (as the first version did) took ~460 MiB for 1,000,000
+/// attempts. Pass 1 streams the attempts once, applies the per-attempt rule (d) and counts
+/// the signature hashes of rule (c); pass 2 streams them again and keeps only the attempts
+/// whose hash another attempt shares, the only ones rule (c) can match (a hash collision
+/// only adds a candidate, which the rule then compares in full).
+async fn scan_round(pg: &PgPool, round_id: i64, chars: &HashMap<i64, usize>) -> anyhow::Result<Vec<Finding>> {
+    let mut counts: HashMap<u64, u32> = HashMap::new();
+    let mut too_fast = Vec::new();
+    for_each_attempt(pg, round_id, |a| {
+        if let Some(h) = a.signature_hash() {
+            *counts.entry(h).or_default() += 1;
+        }
+        too_fast.extend(rules::too_fast(std::slice::from_ref(&a), chars));
+    })
+    .await?;
+    counts.retain(|_, n| *n > 1);
+    let mut candidates = Vec::new();
+    if !counts.is_empty() {
+        for_each_attempt(pg, round_id, |a| {
+            if a.signature_hash().is_some_and(|h| counts.contains_key(&h)) {
+                candidates.push(a);
+            }
+        })
+        .await?;
+    }
+    let mut findings = rules::identical_answers(&candidates);
+    too_fast.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    findings.extend(too_fast);
+    Ok(findings)
+}
+
+/// Streams a round's attempts with their answers, one attempt at a time.
+async fn for_each_attempt(pg: &PgPool, round_id: i64, mut each: impl FnMut(AttemptTrace)) -> anyhow::Result<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query_as::<_, (uuid::Uuid, i64, i64, i64, Vec<i64>, i64)>(
         "SELECT a.id, a.participant_id, a.started_at_ms, x.question_id, x.options, x.answered_at_ms \
          FROM attempts a JOIN answers x ON x.attempt_id = a.id WHERE a.round_id = $1 ORDER BY a.id",
     )
     .bind(round_id)
-    .fetch_all(pg)
-    .await
-    .context("loading answers")?;
-    let mut out: Vec<AttemptTrace> = Vec::new();
-    for (attempt_id, participant_id, started_at_ms, question, options, at) in rows {
-        match out.last_mut() {
+    .fetch(pg);
+    let mut current: Option<AttemptTrace> = None;
+    while let Some((attempt_id, participant_id, started_at_ms, question, options, at)) =
+        rows.try_next().await.context("loading answers")?
+    {
+        match current.as_mut() {
             Some(a) if a.attempt_id == attempt_id => a.answers.push((question, options, at)),
-            _ => out.push(AttemptTrace {
-                attempt_id,
-                participant_id,
-                round_id,
-                started_at_ms,
-                answers: vec![(question, options, at)],
-            }),
+            _ => {
+                if let Some(done) = current.replace(AttemptTrace {
+                    attempt_id,
+                    participant_id,
+                    round_id,
+                    started_at_ms,
+                    answers: vec![(question, options, at)],
+                }) {
+                    each(done);
+                }
+            }
         }
     }
-    Ok(out)
+    if let Some(done) = current {
+        each(done);
+    }
+    Ok(())
 }
 
 /// Characters a participant reads per question: the text and every option.
