@@ -10,9 +10,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { createAdmin, startServer } from './lib/server.mjs';
-import { assertAccessible, screenshot } from './lib/axe.mjs';
+import { launch } from './lib/phone.mjs';
+import { assertAccessible, consoleScreen } from './lib/axe.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -140,10 +140,7 @@ async function play(token, round, right) {
 before(async () => {
   server = await startServer();
   await createAdmin(server, { orgSlug: 'stp-bao-cao', orgName: 'Sở Tư pháp tỉnh Lào Cai', email: EMAIL, name: 'Phòng Báo cáo', password: PASSWORD });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
   admin = await login(EMAIL, PASSWORD);
 
   // The contest, its units, a round open now with two prizes, a bank of three questions.
@@ -204,11 +201,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** Checks the page with axe-core and saves its screenshot. @param {import('playwright-core').Page} page @param {string} name */
-async function screen(page, name) {
-  await assertAccessible(page, `console ${name}`);
-  await screenshot(page, 'console', name);
-}
 
 /** @param {import('playwright-core').Download} d */
 const bytes = async (d) => readFile(/** @type {string} */ (await d.path()));
@@ -249,7 +241,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     // The API says the same.
     const stats = ok(await call('GET', `/api/admin/contests/${data.contest}/stats`));
     assert.deepEqual([stats.registered, stats.participants, stats.attempts], [4, 3, 3]);
-    await screen(page, '18-stats');
+    await consoleScreen(page, '18-stats');
     // The statistics file downloads, with the Vietnamese headings Excel shows.
     const [statsCsv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải thống kê (CSV)' }).click()]);
     const statsText = (await bytes(statsCsv)).toString('utf8');
@@ -283,7 +275,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     assert.equal(collective.items[0].code, 'STP-1');
     assert.equal(collective.items[0].score, 72);
     await page.locator('#chart-rate rect[data-label="Phòng Phổ biến, giáo dục pháp luật"][data-value="50"]').waitFor();
-    await screen(page, '19-collective');
+    await consoleScreen(page, '19-collective');
 
     // Question statistics: facility 3/3, 2/3, 1/3; question 1 cannot discriminate.
     await page.locator('nav.sections').getByRole('link', { name: 'Thống kê câu hỏi' }).click();
@@ -297,7 +289,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     // Sorting by facility puts the hardest question first.
     await qstats.getByRole('button', { name: 'Chỉ số dễ' }).click();
     assert.equal(await qstats.locator('tbody tr').first().getAttribute('data-code'), 'PDP-3');
-    await screen(page, '20-question-stats');
+    await consoleScreen(page, '20-question-stats');
 
     // The survey: two answers, one satisfied: 50 %, below the 90 % target.
     await page.locator('nav.sections').getByRole('link', { name: 'Khảo sát' }).click();
@@ -308,7 +300,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     assert.match(await page.locator('#target').innerText(), /Chưa đạt mục tiêu 90 %/);
     await page.locator('#comments').getByRole('cell', { name: 'Thời gian làm bài hơi ngắn.' }).waitFor();
     await page.locator('#chart-survey rect[data-label="5 điểm"][data-value="1"]').waitFor();
-    await screen(page, '21-survey');
+    await consoleScreen(page, '21-survey');
 
     // The abuse queue: a scan files the two "Lò Thị Mai" registrations as one case.
     await page.locator('nav.sections').getByRole('link', { name: 'Nghi vấn gian lận' }).click();
@@ -325,7 +317,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     assert.match(await planted.innerText(), /2 người đăng ký cùng họ tên và ngày sinh/);
     const ids = await planted.locator('tbody tr td:first-child').allTextContents();
     assert.deepEqual(ids.map(Number).sort((a, b) => a - b), [mai.id, mai2.id].sort((a, b) => a - b));
-    await screen(page, '22-cases');
+    await consoleScreen(page, '22-cases');
     const caseId = Number((await planted.getAttribute('id'))?.replace('case-', ''));
     // A decision needs a reason: refused without one, nothing changes.
     await planted.getByRole('button', { name: 'Bác bỏ' }).click();
@@ -342,12 +334,12 @@ test('an organiser reads every report of a finished round and works the abuse qu
     assert.equal(await server.sql(`SELECT count(*) FROM participants WHERE disqualified_at IS NOT NULL`), '0');
     await page.getByLabel('Trạng thái').selectOption('dismissed');
     await page.locator(`#case-${caseId} .case-reason`, { hasText: 'đã gọi điện xác minh' }).waitFor();
-    await screen(page, '23-cases-dismissed');
+    await consoleScreen(page, '23-cases-dismissed');
 
     // Reports and files: the Ministry report is a PDF, the answers a CSV of every answer.
     await page.locator('nav.sections').getByRole('link', { name: 'Báo cáo, tệp xuất' }).click();
     await page.getByRole('heading', { level: 1, name: /^Báo cáo và tệp xuất/ }).waitFor();
-    await screen(page, '24-reports');
+    await consoleScreen(page, '24-reports');
     const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải báo cáo toàn cuộc thi (PDF)' }).click()]);
     const pdfBytes = await bytes(pdf);
     assert.equal(pdfBytes.subarray(0, 5).toString(), '%PDF-', 'a PDF file');
@@ -392,7 +384,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     await ext.getByRole('button', { name: 'Gia hạn' }).click();
     await page.locator('#extension-out', { hasText: `Đã gia hạn cho thí sinh ${binh.id}: thêm 15 phút` }).waitFor();
     assert.equal(await server.sql(`SELECT extra_minutes || ' ' || multiplier_pct FROM time_extensions WHERE participant_id = ${binh.id}`), '15 100');
-    await screen(page, '25-privacy');
+    await consoleScreen(page, '25-privacy');
 
     // The round's ranking on the results page: masked names, the counted attempt.
     await page.locator('nav.sections').getByRole('link', { name: 'Kết quả', exact: true }).click();
@@ -405,7 +397,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     ]);
     assert.ok(!table.flat().includes('Lò Thị Mai'), `names are masked: ${JSON.stringify(table[0])}`);
     await page.getByText('Đang hiện 3 trên 3 người.').waitFor();
-    await screen(page, '27-results-ranking');
+    await consoleScreen(page, '27-results-ranking');
 
     // In English, the same page from the catalogue.
     await page.getByLabel('Ngôn ngữ').selectOption('en');
@@ -413,7 +405,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
     await page.locator('nav.sections').getByRole('link', { name: 'Statistics', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: /^Participation statistics/ }).waitFor();
     await page.locator('#dim-sex').getByRole('cell', { name: 'Female', exact: true }).waitFor();
-    await screen(page, '26-stats-en');
+    await consoleScreen(page, '26-stats-en');
     assert.deepEqual(problems, [], 'no page errors or refused resources');
   } finally {
     await context.close();

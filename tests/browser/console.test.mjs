@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { createAdmin, startServer } from './lib/server.mjs';
-import { assertAccessible, screenshot } from './lib/axe.mjs';
+import { launch } from './lib/phone.mjs';
+import { assertAccessible, consoleScreen } from './lib/axe.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -23,10 +23,7 @@ const HEADER = 'code,topic,difficulty,question,option_a,option_b,option_c,option
 before(async () => {
   server = await startServer();
   await createAdmin(server, { orgSlug: 'stp-lao-cai', orgName: 'Sở Tư pháp tỉnh Lào Cai', email: EMAIL, name: 'Trưởng phòng', password: PASSWORD });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -48,11 +45,6 @@ async function desktop() {
   return { context, page, problems };
 }
 
-/** Checks the page with axe-core and saves its screenshot. @param {import('playwright-core').Page} page @param {string} name */
-async function screen(page, name) {
-  await assertAccessible(page, `console ${name}`);
-  await screenshot(page, 'console', name);
-}
 
 /** A citizen registers over HTTP, then plays in a browser page over the real websocket. */
 async function registerCitizen() {
@@ -79,7 +71,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.equal((await missing.json()).error.code, 'not_found');
     await page.goto(`${server.base}/console/`);
     await page.getByRole('heading', { level: 1, name: 'Đăng nhập' }).waitFor();
-    await screen(page, '01-login');
+    await consoleScreen(page, '01-login');
     await page.getByLabel('Thư điện tử').fill(EMAIL);
     await page.getByLabel('Mật khẩu').fill('sai mật khẩu rồi');
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
@@ -95,7 +87,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moves to the new page');
     assert.equal(await page.locator('#org-name').textContent(), 'Sở Tư pháp tỉnh Lào Cai');
     await page.getByText('Chưa có cuộc thi nào.').waitFor();
-    await screen(page, '02-contests');
+    await consoleScreen(page, '02-contests');
 
     // Step 1: the contest, with the rules previewed as they are typed.
     await page.getByRole('link', { name: 'Tạo cuộc thi mới' }).click();
@@ -108,7 +100,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.equal(await page.locator('#rules-preview li').count(), 2);
     await page.getByLabel('Nội dung đồng ý xử lý dữ liệu cá nhân').fill('Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi để tổ chức cuộc thi.');
     await page.getByLabel('Phiên bản nội dung đồng ý').fill('2');
-    await screen(page, '03-wizard-contest');
+    await consoleScreen(page, '03-wizard-contest');
     // A bad slug is refused with the error next to its field; the rest of the form stays.
     const slug = page.getByLabel('Đường dẫn (slug)');
     await slug.fill('Sai Slug!');
@@ -133,7 +125,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     });
     await page.getByRole('button', { name: 'Nhập tệp đơn vị' }).click();
     await page.getByText('Có 101 đơn vị.').waitFor();
-    await screen(page, '04-wizard-units');
+    await consoleScreen(page, '04-wizard-units');
 
     // Step 3: a round open now, 3 questions, one first prize, no grace.
     await page.getByRole('link', { name: 'Bước tiếp' }).click();
@@ -148,7 +140,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await form.getByLabel('Dự đoán điều gì').selectOption('participants');
     await form.getByLabel('Nội dung câu hỏi dự đoán').fill('Bao nhiêu người tham gia tuần này?');
     await form.getByLabel('Giải 1: Tên giải').fill('Giải Nhất');
-    await screen(page, '05-wizard-rounds');
+    await consoleScreen(page, '05-wizard-rounds');
     await form.getByRole('button', { name: 'Thêm đợt thi' }).click();
     await page.getByRole('cell', { name: 'Tuần thi thứ nhất', exact: true }).waitFor();
 
@@ -169,7 +161,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByRole('button', { name: 'Kiểm tra và công bố' }).click();
     await page.locator('#problems li').first().waitFor();
     assert.match(await page.getByRole('alert').innerText(), /Chưa công bố được: có \d+ vấn đề/);
-    await screen(page, '06-publish-problems');
+    await consoleScreen(page, '06-publish-problems');
 
     // Step 4: a bad file shows every bad row and imports nothing; then a good one.
     await page.getByRole('link', { name: '4. Ngân hàng câu hỏi' }).click();
@@ -186,7 +178,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.match(await page.getByRole('alert').innerText(), /chưa nhập câu hỏi nào/);
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'import-errors', 'focus moves to the report');
     await page.getByText('Ngân hàng có 0 câu hỏi.').waitFor();
-    await screen(page, '07-questions-error-report');
+    await consoleScreen(page, '07-questions-error-report');
     await file.setInputFiles({ name: 'cau-hoi.csv', mimeType: 'text/csv', buffer: Buffer.from(HEADER + [1, 2, 3, 4, 5, 6].map(good).join('')) });
     await page.getByRole('button', { name: 'Nhập câu hỏi' }).click();
     await page.getByText('Đã nhập: 6 câu mới, 0 câu sửa, 0 câu không đổi.').first().waitFor();
@@ -194,13 +186,13 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.equal(await page.locator('#import-errors').count(), 0, 'the old report is gone');
     await page.getByText('Các câu hỏi (tối đa 200 câu đầu)').first().click();
     await page.getByRole('cell', { name: 'Câu hỏi số 6 về chuyển đổi số?' }).waitFor();
-    await screen(page, '08-questions');
+    await consoleScreen(page, '08-questions');
 
     // Step 5: publish.
     await page.getByRole('link', { name: 'Bước tiếp' }).click();
     await page.getByRole('button', { name: 'Kiểm tra và công bố' }).click();
     await page.getByText('Đã công bố cuộc thi với 6 câu hỏi.').first().waitFor();
-    await screen(page, '09-published');
+    await consoleScreen(page, '09-published');
     const pub = await (await fetch(`${server.base}/api/contests/${SLUG}`)).json();
     assert.equal(pub.rounds.length, 1);
     const roundId = pub.rounds[0].id;
@@ -208,7 +200,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     // The live dashboard moves on its own while a citizen plays.
     await page.getByRole('link', { name: 'Theo dõi trực tiếp' }).click();
     await page.locator('#tile-registered b', { hasText: '0' }).waitFor();
-    await screen(page, '10-live-empty');
+    await consoleScreen(page, '10-live-empty');
     const citizen = await registerCitizen();
     await page.locator('#tile-registered b', { hasText: '1' }).waitFor();
     const player = await (await browser.newContext()).newPage();
@@ -250,7 +242,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByText('Bảng số liệu').click();
     await page.getByRole('row', { name: /Phòng Phổ biến 1 1 14 7\.1 %/ }).waitFor();
     await page.locator('#tile-in_progress b', { hasText: '0' }).waitFor();
-    await screen(page, '11-live-moving');
+    await consoleScreen(page, '11-live-moving');
     // A reload keeps the charts' history (the tab's sessionStorage).
     const before = await page.locator('#chart-participants polyline').first().getAttribute('points');
     await page.reload();
@@ -275,7 +267,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     }
     await page.getByRole('button', { name: 'Kiểm tra kết quả' }).click();
     await page.locator('#verify-ok').waitFor();
-    await screen(page, '12-live-finalised');
+    await consoleScreen(page, '12-live-finalised');
 
     // Results: the winner needs a reason to be verified; then the list is published.
     await page.getByRole('link', { name: 'Kết quả và giải thưởng' }).click();
@@ -291,7 +283,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.locator('#winners-out', { hasText: 'Đã công bố danh sách đạt giải.' }).waitFor();
     const winners = await (await fetch(`${server.base}/api/contests/${SLUG}/winners`)).json();
     assert.equal(JSON.stringify(winners).includes('Giải Nhất'), true, JSON.stringify(winners));
-    await screen(page, '13-results-winners');
+    await consoleScreen(page, '13-results-winners');
 
     // The ranked export downloads and holds the citizen's (masked) row.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải kết quả (CSV)' }).click()]);
@@ -330,7 +322,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByLabel('Lọc theo thao tác').fill('round.finalize');
     await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr td:nth-child(3)')].every((td) => td.textContent === 'round.finalize'));
     assert.ok((await page.locator('#audit tbody tr').count()) >= 1);
-    await screen(page, '14-audit');
+    await consoleScreen(page, '14-audit');
     const [auditCsv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Tải toàn bộ nhật ký (CSV)' }).click()]);
     assert.match(await readFile(/** @type {string} */ (await auditCsv.path()), 'utf8'), /winners\.publish/);
 
@@ -345,14 +337,14 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByRole('cell', { name: 'canbo@stp.example', exact: true }).waitFor();
     const login = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'canbo@stp.example', password: temp }) });
     assert.equal(login.status, 200, 'the shown one-time password logs in');
-    await screen(page, '15-members');
+    await consoleScreen(page, '15-members');
 
     // Account, in English; then log out everywhere.
     await page.getByRole('link', { name: 'Tài khoản' }).click();
     await page.getByLabel('Ngôn ngữ').selectOption('en');
     await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
-    await screen(page, '16-account-en');
+    await consoleScreen(page, '16-account-en');
     // The password change rotates the session; the next write still passes the CSRF check.
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password (10 to 128 characters)').fill('một mật khẩu mới rất dài');
@@ -402,7 +394,7 @@ test('a viewer sees the contests but no authoring or running controls', { timeou
     await page.getByRole('heading', { level: 1, name: /Kết quả và giải thưởng/ }).waitFor();
     await page.locator('#winners h2').waitFor();
     assert.equal(await page.getByRole('button', { name: /Xác minh|Công bố|Truất quyền/ }).count(), 0, 'no verifying, publishing or disqualifying');
-    await screen(page, '17-viewer-results');
+    await consoleScreen(page, '17-viewer-results');
     await page.goto(`${server.base}/console/#/members`);
     await page.getByText('Chỉ quản trị viên của tổ chức xem được trang này.').waitFor();
     await assertAccessible(page, 'console members as a viewer');

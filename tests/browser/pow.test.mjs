@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { startServer } from './lib/server.mjs';
+import { launch } from './lib/phone.mjs';
 
 const SLUG = 'pbgdpl-chuyen-doi-so';
 
@@ -17,10 +17,7 @@ let browser;
 
 before(async () => {
   server = await startServer({ THILUAT_POW_ENABLED: 'true', THILUAT_POW_ALWAYS: 'true', THILUAT_POW_DIFFICULTY_BITS: '12' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {

@@ -32,3 +32,9 @@ export async function screenshot(page, dir, name) {
   mkdirSync(`${ARTIFACTS}${dir}`, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}${dir}/${name}.png`, fullPage: true });
 }
+
+/** Checks a console screen with axe-core, then saves its screenshot as artifacts/console/{name}.png. @param {import('playwright-core').Page} page @param {string} name */
+export async function consoleScreen(page, name) {
+  await assertAccessible(page, `console ${name}`);
+  await screenshot(page, 'console', name);
+}
