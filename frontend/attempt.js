@@ -61,10 +61,10 @@ function retry() {
 	retryTimer = setTimeout(connect, backoff);
 	backoff = Math.min(backoff * 2, 1e4);
 }
-/** Upgrades keep failing: 401 = credential expired. */
+/** Upgrades keep failing: 401 = credential expired, 410 = personal data erased. */
 async function probe() {
 	const r = S.auth && (await hooks.api(`/ws?token=${enc(S.auth.token)}`));
-	if (r && r.status === 401) hooks.signOut(r.data?.error?.message || t('offline'));
+	if (r && (r.status === 401 || r.status === 410)) hooks.signOut(r.data?.error?.message || t('offline'));
 }
 /** After (re)connecting: resume, else retry a start, else ask for attempts. */
 export function sync() {
@@ -114,6 +114,7 @@ function unpend(seq) {
 /** @param {string} code @param {string} text @param {unknown} ref */
 function onError(code, text, ref) {
 	say(text || t('error'));
+	if (code === 'participant_erased') return hooks.signOut(text || t('error'));
 	const st = startReq(), att = S.att;
 	if (code === 'unavailable') { // resync: resends pending answers and submit
 		clearTimeout(pollTimer);

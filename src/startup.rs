@@ -54,6 +54,7 @@ impl Application {
                 heartbeat: std::time::Duration::from_secs(config.http.ws_heartbeat_s.max(1)),
                 idle_timeout: std::time::Duration::from_secs(config.http.ws_idle_timeout_s.max(1)),
             },
+            revocations: crate::ws::revoke::Revocations::new(),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -76,6 +77,7 @@ impl Application {
         let server = server.disable_signals().run();
         let mut jobs =
             if config.jobs.enabled { crate::jobs::spawn(pg, play, metrics, config.jobs.clone()) } else { Vec::new() };
+        jobs.push(state.revocations.clone().listen(state.redis.clone()));
         // In-process limiters forget recovered keys every minute (by default), on every node.
         let housekept = state.clone();
         let every = std::time::Duration::from_secs(config.http.limits_housekeeping_s.max(1));

@@ -117,5 +117,6 @@ pub async fn erase(
     )
     .await?;
     tx.commit().await?;
+    state.revocations.erased(&state.redis, participant).await;
     Ok(HttpResponse::Ok().json(json!({"participant_id": participant, "erased": true})))
 }

@@ -98,6 +98,7 @@ pub async fn erase(
     )
     .await?;
     tx.commit().await?;
+    state.revocations.erased(&state.redis, id).await;
     tracing::info!(participant.id = id, "participant erased their personal data");
     Ok(HttpResponse::Ok().json(json!({"participant_id": id, "erased": true})))
 }

@@ -41,6 +41,8 @@ pub struct AppState {
     pub limiters: crate::limits::Limiters,
     pub pow: crate::pow::Pow,
     pub ws_timing: crate::ws::connection::Timing,
+    /// Closes the open sockets of erased participants (on every node).
+    pub revocations: crate::ws::revoke::Revocations,
 }
 
 impl AppState {

@@ -231,6 +231,11 @@ impl RedisStore {
         RoundKeys::new(&self.prefix, round_id)
     }
 
+    /// The client, for connections of their own (the erasure channel's subscription).
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
     }

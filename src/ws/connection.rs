@@ -50,6 +50,8 @@ pub async fn route(
         .and_then(|t| state.verify_credential(t))
         .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::UNAUTHORIZED, "unauthorized"))?;
     state.limit(&state.limiters.ws_connect, &cred.participant_id.to_string(), lang)?;
+    // Listening before the check below: an erasure committed after it reaches this socket.
+    let revoked = state.revocations.subscribe();
     // The credential is stateless: an erased participant (Law 91/2025) still holds a valid
     // one, and it must open nothing any more. One primary-key read per connection.
     let erased: Option<bool> =
@@ -67,7 +69,7 @@ pub async fn route(
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|_| ApiError::new(lang, actix_web::http::StatusCode::BAD_REQUEST, "bad_request"))?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);
-    actix_web::rt::spawn(run(session, stream, state.into_inner(), cred));
+    actix_web::rt::spawn(run(session, stream, state.into_inner(), cred, revoked));
     Ok(response)
 }
 
@@ -94,6 +96,7 @@ async fn run(
     mut stream: actix_ws::MessageStream,
     state: std::sync::Arc<AppState>,
     cred: Credential,
+    mut revoked: tokio::sync::broadcast::Receiver<super::revoke::Revoked>,
 ) {
     let metrics = state.metrics.clone();
     metrics.open_connections.inc();
@@ -105,6 +108,12 @@ async fn run(
     let mut refused = 0u32;
     let close: Option<CloseReason> = loop {
         tokio::select! {
+            got = revoked.recv() => {
+                if super::revoke::must_close(&state.pg, cred.participant_id, got).await {
+                    let _ = session.text(ServerMessage::error("participant_erased", None).encode()).await;
+                    break Some(CloseReason { code: CloseCode::Policy, description: Some("participant erased".into()) });
+                }
+            }
             frame = stream.next() => {
                 let Some(frame) = frame else { break None };
                 last_seen = Instant::now();

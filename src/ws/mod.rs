@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod messages;
+pub mod revoke;
 
 pub use connection::route;
 pub use messages::{ClientMessage, ServerMessage};

@@ -170,6 +170,50 @@ async fn the_download_has_everything_about_the_participant_and_nothing_of_anothe
     assert!(oas.errors.is_empty(), "answers differ from src/http/openapi.json:\n{}", oas.errors.join("\n"));
 }
 
+/// An erased participant's socket that was already open is closed at once: on the node that
+/// erased (the participant's own request) and on another node (an organiser's, elsewhere);
+/// the sockets of others stay open.
+#[actix_web::test]
+async fn erasure_closes_the_sockets_already_open_on_every_node() {
+    let app = spawn_app().await;
+    let other_node = spawn_app_with(Options { share: Some(app.shared.clone()), ..Options::default() }).await;
+    let (admin, _, _) = owned_contest(&app, "ws-er").await;
+    let a = person(&app, "Trần Thị Bích").await;
+    let b = person(&app, "Lê Văn Cường").await;
+    let c = person(&app, "Phạm Minh Đức").await;
+    let round = app.round();
+
+    // A, mid-attempt on this node, erases their own data.
+    let mut a_here = app.ws(&a.token).await;
+    a_here.start(round).await;
+    let mut a_there = other_node.ws(&a.token).await;
+    let mut c_there = other_node.ws(&c.token).await;
+    let (status, body) = app.as_participant("POST", "/api/me/erase", &a.token, Some(json!({"confirm": true}))).await;
+    assert_eq!(status, 200, "{body}");
+    for ws in [&mut a_here, &mut a_there] {
+        let told = ws.recv().await;
+        assert_eq!(
+            (told["type"].as_str(), told["code"].as_str()),
+            (Some("error"), Some("participant_erased")),
+            "{told}"
+        );
+        assert_eq!(ws.closed().await, Some(1008), "closed as a policy matter");
+    }
+
+    // The organiser erases B on this node; B's socket is on the other one.
+    let mut b_there = other_node.ws(&b.token).await;
+    let erase_b = format!("/api/admin/participants/{}/erase", b.id);
+    let (status, _) = app.call(Some(&admin), "POST", &erase_b, Body::Json(json!({"reason": "Đơn ngày 2/12"}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(b_there.recv().await["code"], "participant_erased");
+    assert_eq!(b_there.closed().await, Some(1008));
+
+    // C was named by neither: the socket answers as before.
+    let pong = c_there.request(json!({"type": "ping"})).await;
+    assert_eq!(pong["type"], "pong", "{pong}");
+    other_node.stop().await;
+}
+
 #[actix_web::test]
 async fn after_erasure_nothing_shows_the_person_and_ranks_do_not_move() {
     let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
