@@ -166,6 +166,7 @@ Object.assign(hooks, { api, lobby, signOut, showResult });
 $('reg').onsubmit = register;
 $('login').onsubmit = login;
 $('logout').onclick = () => signOut();
+$('mydata').addEventListener('toggle', () => void import('./mydata.js').then((m) => m.init()));
 $('start').onclick = $('again').onclick = start;
 $('join').onclick = (e) => {
 	e.preventDefault();

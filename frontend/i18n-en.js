@@ -42,4 +42,10 @@ export const en = {
 	sv_q: 'How satisfied are you with the contest?', sv_1: '1 — Very dissatisfied', sv_2: '2 — Dissatisfied',
 	sv_3: '3 — Neither satisfied nor dissatisfied', sv_4: '4 — Satisfied', sv_5: '5 — Very satisfied', sv_c: 'Anything else? (optional)',
 	sv_skip: 'Skip', sv_go: 'Send', sv_pick: 'Please choose a level from 1 to 5.', sv_thanks: 'Thank you for your feedback!',
+	md_h: 'My personal data', md_hint: 'Under the Personal Data Protection Law you may see and download everything the contest stores about you.',
+	md_get: 'Download my data', md_loading: 'Fetching your data…', md_ready: 'Your data file was downloaded (its contents are shown above).',
+	md_erase_hint: 'Erasing your personal data removes your name, phone number, CCCD and the day and month of your birth at once and for good; your results stay, anonymised, so that nobody else\'s rank changes. You will not be able to sign in with this registration again.',
+	md_ok: 'I understand that erasure is permanent.', md_erase: 'Erase my personal data',
+	md_confirm_first: 'Please tick the confirmation before erasing.', md_erasing: 'Erasing…',
+	md_erased: 'Your personal data has been erased.',
 };

@@ -43,6 +43,12 @@ export const vi = {
 	sv_q: 'Bạn hài lòng với cuộc thi ở mức nào?', sv_1: '1 — Rất không hài lòng', sv_2: '2 — Không hài lòng',
 	sv_3: '3 — Bình thường', sv_4: '4 — Hài lòng', sv_5: '5 — Rất hài lòng', sv_c: 'Ý kiến khác (không bắt buộc)',
 	sv_skip: 'Bỏ qua', sv_go: 'Gửi đánh giá', sv_pick: 'Vui lòng chọn một mức từ 1 đến 5.', sv_thanks: 'Cảm ơn bạn đã góp ý!',
+	md_h: 'Dữ liệu cá nhân của tôi', md_hint: 'Theo Luật Bảo vệ dữ liệu cá nhân, bạn có quyền xem và tải về mọi dữ liệu cuộc thi lưu về bạn.',
+	md_get: 'Tải về dữ liệu của tôi', md_loading: 'Đang lấy dữ liệu…', md_ready: 'Đã tải về tệp dữ liệu (nội dung hiển thị bên trên).',
+	md_erase_hint: 'Xóa dữ liệu cá nhân: họ tên, số điện thoại, CCCD và ngày, tháng sinh bị xóa ngay và không khôi phục được; kết quả thi được giữ lại ở dạng ẩn danh để thứ hạng của người khác không thay đổi. Bạn sẽ không đăng nhập lại được bằng tài khoản này.',
+	md_ok: 'Tôi hiểu việc xóa là vĩnh viễn.', md_erase: 'Xóa dữ liệu cá nhân của tôi',
+	md_confirm_first: 'Vui lòng đánh dấu xác nhận trước khi xóa.', md_erasing: 'Đang xóa…',
+	md_erased: 'Dữ liệu cá nhân của bạn đã được xóa.',
 };
 /** @typedef {keyof typeof vi} Key */
 

@@ -3,6 +3,7 @@
 // keyboard-only path, a returning participant, a share link's referral, the review.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startServer } from './lib/server.mjs';
 import { SLUG, launch, phone, noAxeViolations, shot, noHorizontalScroll, waitText, answerCurrent, randomPhone, registerByApi, signInDevice } from './lib/phone.mjs';
@@ -369,5 +370,56 @@ test('a participant signed in on the device goes straight to the lobby', { timeo
     assert.equal((await page.locator('#who').innerText()).trim(), auth.display_name);
   } finally {
     await context.close();
+  }
+});
+
+test('a participant downloads their data and erases it; their other device is signed out at once', { timeout: 90_000 }, async () => {
+  const auth = await registerByApi(server.base, 'Đặng Thị Xuân');
+  const id = Number(auth.participant_id);
+  const { context, page, pageErrors } = await phone(browser, { axe: true });
+  const other = await phone(browser);
+  try {
+    // A second device of the same person waits in the lobby, its socket open.
+    const otherOpen = new Promise((resolve) => other.page.on('websocket', (ws) => ws.on('framereceived', resolve)));
+    await signInDevice(other.page, server.base, auth);
+    await other.page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    await otherOpen;
+    await signInDevice(page, server.base, auth);
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    await page.locator('#mydata > summary', { hasText: 'Dữ liệu cá nhân của tôi' }).tap();
+    const get = page.getByRole('button', { name: 'Tải về dữ liệu của tôi' });
+    await get.waitFor();
+
+    const [download] = await Promise.all([page.waitForEvent('download'), get.tap()]);
+    assert.equal(download.suggestedFilename(), `du-lieu-ca-nhan-${id}.json`);
+    const path = await download.path();
+    const data = JSON.parse(readFileSync(path, 'utf8'));
+    assert.equal(data.participant.id, id);
+    assert.equal(data.participant.full_name, 'Đặng Thị Xuân');
+    assert.equal(data.participant.dob, '1990-01-15');
+    assert.match(await page.locator('#md-out').innerText(), /Đặng Thị Xuân/, 'shown on the page too, for webviews that cannot save files');
+    await noAxeViolations(page, 'my personal data');
+    await noHorizontalScroll(page, 'my personal data');
+    await shot(page, '13-my-data', '#mydata');
+
+    // Erasing needs the confirmation ticked; without it nothing happens.
+    const erase = page.getByRole('button', { name: 'Xóa dữ liệu cá nhân của tôi' });
+    await erase.tap();
+    await waitText(page, 'e-md-ok', 'Vui lòng đánh dấu xác nhận trước khi xóa.');
+    assert.equal(await server.sql(`SELECT erased_at IS NULL FROM participants WHERE id = ${id}`), 't');
+    await page.getByLabel('Tôi hiểu việc xóa là vĩnh viễn.').check();
+    await erase.tap();
+    await waitText(page, 'login-msg', 'Dữ liệu cá nhân của bạn đã được xóa.');
+    assert.equal(await page.locator('#auth').isVisible(), true, 'back at sign-in');
+    assert.equal(await page.evaluate((k) => localStorage.getItem(k), `thiluat:${SLUG}:auth`), null, 'credential gone from the device');
+    assert.equal(await server.sql(`SELECT full_name FROM participants WHERE id = ${id}`), '(Đã xóa dữ liệu cá nhân)');
+
+    // The other device's open socket is closed by the server, and that page signs out too.
+    await waitText(other.page, 'login-msg', 'Dữ liệu cá nhân của thí sinh này đã được xóa.');
+    assert.equal(await other.page.evaluate((k) => localStorage.getItem(k), `thiluat:${SLUG}:auth`), null);
+    assert.deepEqual([...pageErrors, ...other.pageErrors], []);
+  } finally {
+    await context.close();
+    await other.context.close();
   }
 });
