@@ -574,6 +574,33 @@ fn attempt_from_fields(
     })
 }
 
+/// `WAITAOF` mode can only keep its promise on a Redis that has the command (7.2 or later)
+/// and with as many replicas connected as every write waits for: otherwise every answer would
+/// be refused as unavailable, so the server refuses to start instead. (Whether the replicas
+/// themselves write an AOF cannot be seen from the primary: one that does not never
+/// confirms, and answers are then refused, never acknowledged unsafely.)
+async fn check_waitaof(conn: &mut ConnectionManager, replicas: u32) -> anyhow::Result<()> {
+    // Satisfied at once (nothing to wait for): only whether the command exists.
+    let probe: redis::RedisResult<(i64, i64)> = redis::cmd("WAITAOF").arg(0).arg(0).arg(0).query_async(conn).await;
+    if let Err(e) = probe {
+        bail!("redis.waitaof_replicas = {replicas} needs the WAITAOF command of Redis 7.2 or later, which this Redis refuses: {e}");
+    }
+    let info: String = redis::cmd("INFO").arg("replication").query_async(conn).await?;
+    let connected = connected_replicas(&info);
+    if connected < replicas {
+        bail!(
+            "redis.waitaof_replicas = {replicas}, but the Redis primary has {connected} connected replica(s): \
+             every answer would wait for confirmations that cannot come"
+        );
+    }
+    Ok(())
+}
+
+/// `connected_slaves:N` of `INFO replication` (0 when absent).
+fn connected_replicas(info: &str) -> u32 {
+    info.lines().find_map(|l| l.trim().strip_prefix("connected_slaves:")).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 async fn check_durability(conn: &mut ConnectionManager, config: &RedisConfig) -> anyhow::Result<Durability> {
     let read = |name: &'static str| {
         let mut conn = conn.clone();
@@ -585,6 +612,7 @@ async fn check_durability(conn: &mut ConnectionManager, config: &RedisConfig) ->
     let appendonly = read("appendonly").await.unwrap_or_default();
     let fsync = read("appendfsync").await.unwrap_or_default();
     let durability = if config.waitaof_replicas > 0 {
+        check_waitaof(conn, config.waitaof_replicas).await?;
         Durability::WaitAof(config.waitaof_replicas)
     } else if appendonly == "yes" && fsync == "always" {
         Durability::FsyncAlways
@@ -608,6 +636,14 @@ async fn check_durability(conn: &mut ConnectionManager, config: &RedisConfig) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connected_replicas_are_read_from_info() {
+        let info = "# Replication\r\nrole:master\r\nconnected_slaves:2\r\nslave0:ip=10.0.0.2,port=6379\r\n";
+        assert_eq!(connected_replicas(info), 2);
+        assert_eq!(connected_replicas("# Replication\r\nrole:master\r\n"), 0);
+        assert_eq!(connected_replicas("connected_slaves:x"), 0);
+    }
 
     #[test]
     fn leaderboard_members_parse_back() {

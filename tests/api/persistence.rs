@@ -309,3 +309,26 @@ async fn an_unsafe_redis_is_refused_unless_explicitly_allowed() {
     assert_eq!(body["durability"], "UNSAFE");
     running.stop().await;
 }
+
+/// WAITAOF mode is refused at start-up when it could not keep its promise: a Redis without
+/// the command (before 7.2, like Debian 12's 7.0) or with fewer connected replicas than the
+/// configured count (a lone primary has none) would refuse every answer.
+#[actix_web::test]
+async fn waitaof_mode_is_refused_when_redis_cannot_confirm_the_replicas() {
+    let redis = OwnRedis::launch("always").await;
+    let (url, _pg, _) = fresh_database().await;
+    let mut config = thiluat::config::Config::default();
+    config.http.bind = "127.0.0.1:0".into();
+    config.database.url = thiluat::config::Secret::new(url);
+    config.redis.url = thiluat::config::Secret::new(format!("redis://127.0.0.1:{}/", redis.port));
+    config.secret = thiluat::config::Secret::new("ab".repeat(32));
+    config.jobs.enabled = false;
+    config.redis.waitaof_replicas = 1;
+    let err = format!("{:#}", thiluat::startup::Application::build(&config).await.err().expect("refused"));
+    assert!(err.contains("redis.waitaof_replicas = 1"), "{err}");
+    assert!(err.contains("Redis 7.2") || err.contains("0 connected replica"), "says why: {err}");
+    // The same Redis with appendfsync always and no WAITAOF asked for is accepted.
+    config.redis.waitaof_replicas = 0;
+    let app = thiluat::startup::Application::build(&config).await.expect("fsync-always mode");
+    assert_eq!(app.state().redis.durability(), thiluat::store::Durability::FsyncAlways);
+}
