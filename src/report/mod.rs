@@ -130,30 +130,34 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
         .into_iter()
         .map(|(name, participants, headcount)| UnitLine { name, participants, headcount })
         .collect();
-    let mut prizes = Vec::new();
-    for a in crate::admin::winners::awards(pg, contest).await? {
-        if round.is_some_and(|r| r != a.round_id) {
-            continue;
-        }
-        let (title, name, unit, commune): (String, String, String, String) = sqlx::query_as(
-            "SELECT r.title, p.full_name, COALESCE(u.name, p.unit_code), p.commune_code FROM participants p \
-             JOIN rounds r ON r.id = $2 LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code \
-             WHERE p.id = $1",
-        )
-        .bind(a.participant_id)
-        .bind(a.round_id)
-        .fetch_one(pg)
-        .await?;
-        let masked = crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or(name);
-        prizes.push(PrizeLine {
+    let awards: Vec<_> = crate::admin::winners::awards(pg, contest)
+        .await?
+        .into_iter()
+        .filter(|a| round.is_none_or(|r| r == a.round_id))
+        .collect();
+    // Who and where, for every winner at once (in award order).
+    let people: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT r.title, p.full_name, COALESCE(u.name, p.unit_code), p.commune_code \
+         FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS w(participant_id, round_id, n) \
+         JOIN participants p ON p.id = w.participant_id JOIN rounds r ON r.id = w.round_id \
+         LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code ORDER BY w.n",
+    )
+    .bind(awards.iter().map(|a| a.participant_id).collect::<Vec<_>>())
+    .bind(awards.iter().map(|a| a.round_id).collect::<Vec<_>>())
+    .fetch_all(pg)
+    .await?;
+    let prizes = awards
+        .iter()
+        .zip(people)
+        .map(|(a, (title, name, unit, commune))| PrizeLine {
             round: title,
             prize: a.prize.clone(),
             rank: a.rank,
-            name: masked,
+            name: crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or(name),
             unit,
             commune: units::commune(&commune).map(|c| c.name.clone()).unwrap_or(commune),
-        });
-    }
+        })
+        .collect();
     let survey = survey::summary(pg, contest, round).await?;
     let now = chrono::Utc::now() + chrono::Duration::hours(7);
     Ok(ReportData {
