@@ -50,6 +50,9 @@ pub struct HttpConfig {
     pub workers: Option<usize>,
     /// Origins (scheme://host[:port]) allowed to open the websocket besides the server's own.
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client
+    /// (src/http/client_address.rs); empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<crate::http::client_address::Network>,
     /// Registrations per minute from one network address (see src/limits.rs).
     pub register_per_address_per_minute: u32,
     /// Websocket messages per minute on one connection (see src/limits.rs); load tests that
@@ -155,6 +158,7 @@ impl Default for HttpConfig {
             public_url: None,
             workers: None,
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             register_per_address_per_minute: crate::limits::REGISTER_PER_ADDRESS.per_minute,
             ws_messages_per_minute: crate::limits::WS_MESSAGES_PER_CONNECTION.per_minute,
             limits_housekeeping_s: 60,
@@ -251,6 +255,14 @@ impl Config {
         }
         if let Some(v) = get("HTTP_ALLOWED_ORIGINS") {
             self.http.allowed_origins = v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+        }
+        if let Some(v) = get("HTTP_TRUSTED_PROXIES") {
+            self.http.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse().map_err(|e| anyhow::anyhow!("THILUAT_HTTP_TRUSTED_PROXIES: {e}")))
+                .collect::<anyhow::Result<_>>()?;
         }
         if let Some(v) = get("HTTP_REGISTER_PER_ADDRESS_PER_MINUTE") {
             self.http.register_per_address_per_minute = parse("THILUAT_HTTP_REGISTER_PER_ADDRESS_PER_MINUTE", v)?;
@@ -402,6 +414,20 @@ mod tests {
         let err =
             config.apply_env(|name| (name == "THILUAT_HTTP_WORKERS").then(|| "many".into())).expect_err("must fail");
         assert!(err.to_string().contains("THILUAT_HTTP_WORKERS"));
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_a_list_in_the_env() {
+        let mut config: Config = toml::from_str("[http]\ntrusted_proxies = [\"10.0.0.0/8\"]\n").expect("valid toml");
+        assert_eq!(config.http.trusted_proxies, vec!["10.0.0.0/8".parse().expect("network")]);
+        assert!(toml::from_str::<Config>("[http]\ntrusted_proxies = [\"10.0.0.0/99\"]\n").is_err());
+        let env = |v: &'static str| move |name: &str| (name == "THILUAT_HTTP_TRUSTED_PROXIES").then(|| v.to_string());
+        config.apply_env(env("127.0.0.1, 2001:db8::/32")).expect("valid list");
+        assert_eq!(config.http.trusted_proxies.len(), 2);
+        let err = config.apply_env(env("127.0.0.1,proxy.local")).expect_err("must fail");
+        assert!(
+            format!("{err:#}").contains("THILUAT_HTTP_TRUSTED_PROXIES") && format!("{err:#}").contains("proxy.local")
+        );
     }
 
     #[test]

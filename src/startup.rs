@@ -55,6 +55,7 @@ impl Application {
                 idle_timeout: std::time::Duration::from_secs(config.http.ws_idle_timeout_s.max(1)),
             },
             revocations: crate::ws::revoke::Revocations::new(),
+            trusted_proxies: config.http.trusted_proxies.clone(),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();

@@ -100,7 +100,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     let email = body.email.trim().to_lowercase();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = state.client_address(&req).unwrap_or_default();
     for (limit, key) in [(&LOGIN_PER_ACCOUNT, &email), (&LOGIN_PER_ADDRESS, &address)] {
         if let Some(retry) = state.throttle.check(limit, key).await.map_err(|e| internal(&e))? {
             return Err(too_many(lang, retry));

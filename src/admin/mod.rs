@@ -111,10 +111,6 @@ impl Organiser {
     }
 }
 
-fn address_of(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
-}
-
 impl FromRequest for Organiser {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -149,7 +145,13 @@ impl FromRequest for Organiser {
                     Some(Membership { organisation_id, role: Role::parse(&role)?, personal_data_export })
                 })
                 .collect();
-            Ok(Organiser { account_id: session.account_id, token, memberships, lang, address: address_of(&req) })
+            Ok(Organiser {
+                account_id: session.account_id,
+                token,
+                memberships,
+                lang,
+                address: state.client_address(&req),
+            })
         })
     }
 }

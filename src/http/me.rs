@@ -28,10 +28,6 @@ async fn current(state: &AppState, auth: &ParticipantAuth, lang: Lang) -> Result
     }
 }
 
-fn address(req: &actix_web::HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
-}
-
 /// `GET /api/me/data`: everything stored about the participant, as a JSON download.
 pub async fn data(
     req: actix_web::HttpRequest,
@@ -50,7 +46,7 @@ pub async fn data(
         None,
         "participant.data_download",
         ("participant", Some(id.to_string())),
-        address(&req).as_deref(),
+        state.client_address(&req).as_deref(),
         json!({"by": "participant"}),
     )
     .await?;
@@ -93,7 +89,7 @@ pub async fn erase(
         None,
         "participant.erase",
         ("participant", Some(id.to_string())),
-        address(&req).as_deref(),
+        state.client_address(&req).as_deref(),
         json!({"by": "participant"}),
     )
     .await?;

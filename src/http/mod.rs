@@ -1,6 +1,7 @@
 //! HTTP: routes, the shared application state and the one JSON error envelope.
 
 pub mod assets;
+pub mod client_address;
 pub mod contest_page;
 pub mod contests;
 pub mod error;
@@ -43,9 +44,17 @@ pub struct AppState {
     pub ws_timing: crate::ws::connection::Timing,
     /// Closes the open sockets of erased participants (on every node).
     pub revocations: crate::ws::revoke::Revocations,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_address`).
+    pub trusted_proxies: Vec<client_address::Network>,
 }
 
 impl AppState {
+    /// The request's client address: the TCP peer, or behind trusted proxies the address
+    /// they recorded.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> Option<String> {
+        client_address::of(req, &self.trusted_proxies)
+    }
+
     /// `Err(429 with Retry-After)` when `key` is over `limiter`'s limit.
     pub fn limit(&self, limiter: &crate::limits::Keyed, key: &str, lang: Lang) -> Result<(), ApiError> {
         crate::limits::check(limiter, key, &governor::clock::DefaultClock::default()).map_err(|retry| ApiError {

@@ -92,10 +92,6 @@ async fn referral_code(state: &AppState, participant_id: i64, contest_id: i64, r
     }
 }
 
-fn address(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
-}
-
 /// `pow_required` (428) with the challenge to solve in `details.pow`.
 pub fn pow_refusal(e: crate::pow::PowError, lang: Lang) -> ApiError {
     match e {
@@ -114,7 +110,7 @@ pub async fn register(
     state: web::Data<AppState>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let address = address(&req);
+    let address = state.client_address(&req).unwrap_or_default();
     state.limit(&state.limiters.register_address, &address, lang)?;
     let contest = pg::contest_by_slug(&state.pg, &path)
         .await?

@@ -72,3 +72,54 @@ async fn a_flooding_session_is_throttled_and_closed_while_its_neighbour_is_not()
     assert_eq!(bad.closed().await, Some(1008));
     assert_eq!(good.request(json!({"type": "ping"})).await["type"], "pong");
 }
+
+/// Registers a fresh participant as a request carrying `forwarded` in X-Forwarded-For.
+async fn register_via(app: &TestApp, forwarded: &str) -> (u16, serde_json::Value) {
+    let mut res = app
+        .http
+        .post(app.url(&format!("/api/contests/{SLUG}/register")))
+        .insert_header(("x-forwarded-for", forwarded))
+        .send_json(&valid_registration())
+        .await
+        .expect("sent");
+    (res.status().as_u16(), res.json().await.unwrap_or_default())
+}
+
+/// Behind a trusted reverse proxy each client has its own address floor (one school's rush
+/// does not lock out the next school behind the same proxy), a forged X-Forwarded-For entry
+/// buys nothing, and the address the abuse rules see is the client's; without trusted
+/// proxies the header is ignored altogether.
+#[actix_web::test]
+async fn behind_a_trusted_proxy_the_floor_is_per_client_and_forged_headers_change_nothing() {
+    let proxied = spawn_app_with(Options {
+        configure: Some(|c| {
+            c.http.register_per_address_per_minute = 2; // a burst of 1
+            c.http.trusted_proxies = vec!["127.0.0.1".parse().expect("network")];
+        }),
+        ..Options::default()
+    })
+    .await;
+    let (status, first) = register_via(&proxied, "203.0.113.5").await;
+    assert_eq!(status, 201, "{first}");
+    let (status, body) = register_via(&proxied, "203.0.113.5").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("rate_limited")), "the same client again");
+    let (status, body) = register_via(&proxied, "6.6.6.6, 203.0.113.5").await;
+    assert_eq!(status, 429, "a forged entry left of the proxy's own does not make a new client: {body}");
+    let (status, other) = register_via(&proxied, "203.0.113.6").await;
+    assert_eq!(status, 201, "another client behind the same proxy: {other}");
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT address_hmac FROM participants WHERE id = $1")
+        .bind(other["participant_id"].as_i64().expect("id"))
+        .fetch_one(&proxied.pg)
+        .await
+        .expect("address");
+    assert_eq!(stored, proxied.state.keys.lookup_hmac("address", "203.0.113.6"), "the abuse rules see the client");
+
+    let direct = spawn_app_with(Options {
+        configure: Some(|c| c.http.register_per_address_per_minute = 2),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(register_via(&direct, "203.0.113.5").await.0, 201);
+    let (status, body) = register_via(&direct, "203.0.113.6").await;
+    assert_eq!(status, 429, "without trusted proxies X-Forwarded-For is not believed: {body}");
+}
