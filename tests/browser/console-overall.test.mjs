@@ -192,6 +192,13 @@ test('an organiser switches the overall ranking on, reads it, and scores units w
     await standings.locator('tr[data-unit="STP-1"] td:last-child', { hasText: /^50$/ }).waitFor();
     assert.equal(await standings.locator('tr[data-unit="STP-2"] td:last-child').textContent(), '20');
     const formula = page.locator('#formula-form');
+    // A negative weight: refused beside its field, the scores stay.
+    await formula.getByLabel('Hệ số của tỷ lệ tham gia (%)').fill('-1');
+    await formula.getByRole('button', { name: 'Lưu công thức' }).click();
+    await formula.locator('input[aria-invalid="true"]').waitFor();
+    assert.equal(await formula.getByLabel('Hệ số của tỷ lệ tham gia (%)').getAttribute('aria-invalid'), 'true');
+    assert.equal(ok(await call('GET', `/api/admin/contests/${contest}/collective`)).scoring.rate_weight, 1, 'nothing changed');
+    await formula.getByLabel('Hệ số của tỷ lệ tham gia (%)').fill('1');
     await formula.getByLabel('Điểm cho mỗi Giải Nhất', { exact: true }).fill('10');
     await formula.getByLabel('Điểm cho mỗi Giải Nhất chung cuộc').fill('30');
     await formula.getByLabel('Điểm cho mỗi Giải Nhì chung cuộc').fill('5');
@@ -228,6 +235,34 @@ test('a viewer reads the overall ranking without a settings form', { timeout: 60
     assert.equal(await page.getByRole('link', { name: /kèm dữ liệu cá nhân/ }).count(), 0);
     await page.locator('#overall-facts dd', { hasText: 'Giải Nhất chung cuộc: 1 giải' }).waitFor();
     await assertAccessible(page, 'console overall ranking as a viewer');
+  } finally {
+    await context.close();
+  }
+});
+
+test('before publishing, the occupation can be made required from the same page', { timeout: 60_000 }, async () => {
+  const draft = ok(await call('POST', `/api/admin/orgs/${admin.org}/contests`, {
+    slug: 'chung-cuoc-ban-nhap', title: 'Cuộc thi bản nháp', organiser: 'Sở Tư pháp tỉnh Lào Cai', rules_md: 'Thể lệ.',
+    cccd_required: false, consent_text: 'Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi.', consent_version: '1',
+  }), 201).id;
+  const { context, page, problems } = await desktop(browser);
+  try {
+    await page.goto(`${server.base}/console/#/login`);
+    await page.getByLabel('Thư điện tử').fill(EMAIL);
+    await page.getByLabel('Mật khẩu').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
+    await page.goto(`${server.base}/console/#/contests/${draft}/overall`);
+    const form = page.locator('#overall-form');
+    const occupation = form.getByLabel('Bắt buộc khai báo nghề nghiệp khi đăng ký');
+    assert.equal(await occupation.isEnabled(), true);
+    await occupation.check();
+    await form.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Đã lưu cài đặt xếp hạng chung cuộc.' }).waitFor();
+    await page.locator('#overall-facts dd', { hasText: /^Bắt buộc$/ }).waitFor();
+    const saved = ok(await call('GET', `/api/admin/contests/${draft}/report-settings`));
+    assert.deepEqual([saved.occupation_required, saved.overall], [true, null]);
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }
