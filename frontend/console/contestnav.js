@@ -8,6 +8,7 @@ import { t } from './i18n.js';
 const SECTIONS = [
   ['/live', 'secLive'],
   ['/results', 'secResults'],
+  ['/overall', 'secOverall'],
   ['/stats', 'secStats'],
   ['/collective', 'secCollective'],
   ['/question-stats', 'secQuestions'],

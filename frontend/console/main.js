@@ -7,6 +7,7 @@ import { lang, setLang, t } from './i18n.js';
 import { contestPage, publishPage, questionsPage, roundsPage, unitsPage } from './wizard.js';
 import { livePage } from './live.js';
 import { resultsPage } from './results.js';
+import { overallPage } from './overall.js';
 import { accountPage, auditPage, membersPage } from './org.js';
 import { collectivePage, statsPage, surveyPage } from './stats.js';
 import { questionStatsPage } from './questionstats.js';
@@ -34,6 +35,7 @@ const ROUTES = [
   [/^contests\/(\d+)\/publish$/, (ctx, id) => publishPage(ctx, Number(id))],
   [/^contests\/(\d+)\/live(?:\/(\d+))?$/, (ctx, id, round) => livePage(ctx, Number(id), round ? Number(round) : null)],
   [/^contests\/(\d+)\/results$/, (ctx, id) => resultsPage(ctx, Number(id))],
+  [/^contests\/(\d+)\/overall$/, (ctx, id) => overallPage(ctx, Number(id))],
   [/^contests\/(\d+)\/stats(?:\/(\d+))?$/, (ctx, id, round) => statsPage(ctx, Number(id), round ? Number(round) : null)],
   [/^contests\/(\d+)\/collective$/, (ctx, id) => collectivePage(ctx, Number(id))],
   [/^contests\/(\d+)\/question-stats(?:\/(\d+))?$/, (ctx, id, round) => questionStatsPage(ctx, Number(id), round ? Number(round) : null)],

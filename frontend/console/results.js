@@ -5,6 +5,7 @@ import { get, post } from './api.js';
 import { add, announce, field, h, input, replace } from './dom.js';
 import { t, when } from './i18n.js';
 import { contestNav } from './contestnav.js';
+import { duration, pagedTable, personHead, personRow } from './paged.js';
 
 /** @param {Ctx} ctx @param {number} contestId */
 export async function resultsPage(ctx, contestId) {
@@ -99,74 +100,48 @@ export async function resultsPage(ctx, contestId) {
   await load();
 }
 
-/** Rows per page of a round's ranking. */
-const PER_PAGE = 50;
-
 /**
  * A finalised round's ranking, a page at a time: ties shown as ties, the counted attempt and
  * how many attempts each person made; names and phones masked (any member may read it).
  * @param {Ctx} ctx @param {AdminRound} round @param {(() => Promise<void>)[]} reloads
  */
 function ranking(ctx, round, reloads) {
-  const body = h('tbody', {});
-  const more = h('button', { type: 'button', class: 'secondary' }, t('loadMore'));
-  const count = h('p', { class: 'hint', id: `ranking-${round.id}-count` });
-  let page = 0;
   /** @param {RankedResult} x */
   const row = (x) => {
     const c = x.counted;
-    return h('tr', { 'data-participant': x.participant_id },
+    return personRow(x,
       [
-        x.tied ? t('rankTied', { rank: x.rank }) : String(x.rank),
-        String(x.participant_id),
-        x.name,
-        x.unit,
-        x.commune ?? '',
         String(c.correct),
         c.prediction === null ? '' : String(c.prediction),
         c.distance === null ? '' : String(c.distance),
         duration(c.duration_ms),
         when(c.submitted_at_ms),
         String(x.attempts.length),
-      ].map((v) => h('td', {}, v)));
+      ]);
   };
-  const next = async () => {
-    /** @type {{total: number, items: RankedResult[]}} */
-    const res = await get(`/api/admin/rounds/${round.id}/results?page=${page + 1}&per_page=${PER_PAGE}`);
-    page += 1;
-    add(body, res.items.map(row));
-    more.hidden = page * PER_PAGE >= res.total;
-    count.textContent = t('rankingShown', { n: body.children.length, total: res.total });
-  };
-  more.addEventListener('click', () => void ctx.run(null, next));
+  const paged = pagedTable(ctx, {
+    id: `ranking-${round.id}`,
+    caption: t('rankingOf', { round: round.title }),
+    head: [...personHead(), t('correctAnswers'), t('predictionCol'), t('distance'), t('timeUsed'), t('submittedAt'), t('attemptsCol')],
+    url: (page, perPage) => `/api/admin/rounds/${round.id}/results?page=${page}&per_page=${perPage}`,
+    row,
+  });
   reloads.push(async () => {
-    if (!opened) return;
-    replace(body);
-    page = 0;
-    await next();
+    if (opened) await paged.reload();
   });
   const section = h('details', { class: 'ranking', id: `ranking-${round.id}` },
     h('summary', {}, t('rankingOf', { round: round.title })),
-    h('table', {},
-      h('caption', {}, t('rankingOf', { round: round.title })),
-      h('thead', {}, h('tr', {}, [t('rank'), t('participantId'), t('fullName'), t('unitName'), t('commune'), t('correctAnswers'), t('predictionCol'), t('distance'), t('timeUsed'), t('submittedAt'), t('attemptsCol')].map((c) => h('th', { scope: 'col' }, c)))),
-      body),
-    count,
-    more);
+    paged.table,
+    paged.count,
+    paged.more);
   let opened = false;
   section.addEventListener('toggle', () => {
     if (section.open && !opened) {
       opened = true;
-      void ctx.run(null, next);
+      void ctx.run(null, paged.next);
     }
   });
   return section;
-}
-
-/** 95 500 ms → "1:35,5". @param {number} ms */
-function duration(ms) {
-  const s = ms / 1000;
-  return `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0').replace('.', ',')}`;
 }
 
 /** Disqualify a participant (or undo it), or mark them as staff, with a reason; results are recomputed by the server. @param {Ctx} ctx @param {() => Promise<void>} reload */

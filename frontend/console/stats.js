@@ -141,12 +141,14 @@ export async function collectivePage(ctx, contestId) {
     return res.scoring;
   };
   const scoring = await load();
+  /** @type {ReportSettings} */
+  const settings = await get(`${base}/report-settings`);
   add(
     ctx.main,
     contestNav(contestId, '/collective'),
     h('p', { class: 'hint' }, t('collectiveHint')),
     h('p', { class: 'row' }, download(`${base}/collective.csv`, t('collectiveCsv')), download(`${base}/collective.xlsx`, t('collectiveXlsx'))),
-    ctx.role !== 'viewer' ? formulaForm(ctx, contestId, data, scoring, load) : null,
+    ctx.role !== 'viewer' ? formulaForm(ctx, contestId, data, settings, scoring, load) : null,
     out,
   );
 }
@@ -158,14 +160,15 @@ function formulaParts(s) {
 }
 
 /**
- * The organiser's weighting: rate weight, per-participant weight and points per prize name.
- * @param {Ctx} ctx @param {number} contestId @param {AdminContest} data @param {Scoring} scoring @param {() => Promise<Scoring>} reload
+ * The organiser's weighting: rate weight, per-participant weight and points per prize name
+ * (every name the contest awards: the rounds' tiers and the overall ranking's).
+ * @param {Ctx} ctx @param {number} contestId @param {AdminContest} data @param {ReportSettings} settings @param {Scoring} scoring @param {() => Promise<Scoring>} reload
  */
-function formulaForm(ctx, contestId, data, scoring, reload) {
+function formulaForm(ctx, contestId, data, settings, scoring, reload) {
   const weight = (/** @type {number} */ v) => input({ type: 'number', min: 0, max: 10000, step: 'any', value: String(v), inputmode: 'decimal' });
   const rate = weight(scoring.rate_weight ?? 1);
   const people = weight(scoring.participant_weight ?? 0);
-  const names = [...new Set(data.rounds.flatMap((r) => r.prizes.map((p) => p.name)))];
+  const names = [...new Set([...data.rounds.flatMap((r) => r.prizes), ...(settings.overall?.prizes ?? [])].map((p) => p.name))];
   const points = names.map((name) => /** @type {[string, HTMLInputElement]} */ ([name, weight(scoring.prize_points?.[name] ?? 0)]));
   const form = h(
     'form',

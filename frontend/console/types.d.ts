@@ -59,6 +59,12 @@ interface ParticipationStats {
   scores: { correct: number; participants: number }[];
 }
 interface Scoring { rate_weight?: number; participant_weight?: number; prize_points?: Record<string, number> }
+interface ReportSettings { overall: { prizes: Tier[] } | null; collective: Scoring | null; occupation_required: boolean }
+interface OverallResult {
+  participant_id: number; name: string; phone: string; commune: string | null; unit_code: string; unit: string;
+  rank: number; tied: boolean; total_correct: number; total_duration_ms: number; last_submitted_at_ms: number;
+  rounds: { round_id: number; rank: number; correct: number; duration_ms: number }[]; prize: string | null;
+}
 interface UnitStanding {
   rank: number; code: string; name: string; headcount: number | null; participants: number; rate: number | null;
   winners: number; prizes: Record<string, number>; score: number;

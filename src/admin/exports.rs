@@ -49,16 +49,17 @@ pub struct ExportQuery {
     pub personal: bool,
 }
 
-const RESULTS_SQL: &str =
-    "SELECT r.rank, r.participant_id, p.full_name, p.erased_at IS NOT NULL AS erased, p.dob, p.sex, p.phone_enc, \
-     p.phone_masked, p.cccd_enc, \
-     p.commune_code, COALESCE(u.name, p.unit_code) AS unit, r.correct, r.prediction, r.distance, r.duration_ms, \
-     r.submitted_at_ms \
-     FROM results r JOIN participants p ON p.id = r.participant_id \
-     LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code \
-     WHERE r.round_id = $1 ORDER BY r.rank, p.id";
+fn results_sql() -> String {
+    format!(
+        "SELECT r.rank, r.participant_id, {PERSON_SQL}, r.correct, r.prediction, r.distance, r.duration_ms, \
+           r.submitted_at_ms \
+         FROM results r JOIN participants p ON p.id = r.participant_id \
+         LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code \
+         WHERE r.round_id = $1 ORDER BY r.rank, p.id"
+    )
+}
 
-fn duration_text(ms: i64) -> String {
+pub(crate) fn duration_text(ms: i64) -> String {
     let s = ms / 1000;
     format!("{:02}:{:02}.{:03}", s / 60, s % 60, ms % 1000)
 }
@@ -78,16 +79,14 @@ pub(crate) fn mask_cccd(plain: &str) -> String {
     plain.chars().enumerate().map(|(i, c)| if i < 3 || i + 3 >= n { c } else { '•' }).collect()
 }
 
-/// One result row as the export's cells; personal data masked unless `personal`; `prizes`:
-/// the round's prize of each winner.
-fn cells(
+/// The person's columns of a ranked export (Họ và tên … Đơn vị), personal data masked
+/// unless `personal`, with the full name for ordering ties; from a row with the columns of
+/// [`PERSON_SQL`].
+pub(crate) fn person_cells(
     row: &sqlx::postgres::PgRow,
     personal: bool,
     keys: &Keys,
-    prizes: &HashMap<i64, String>,
-) -> Result<(i32, String, Vec<String>), sqlx::Error> {
-    let rank: i32 = row.try_get("rank")?;
-    let participant: i64 = row.try_get("participant_id")?;
+) -> Result<(String, Vec<String>), sqlx::Error> {
     let name: String = row.try_get("full_name")?;
     let sort_name = name.clone();
     let dob: NaiveDate = row.try_get("dob")?;
@@ -112,9 +111,7 @@ fn cells(
         let masked = crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or_default();
         (masked, dob.year().to_string(), row.try_get("phone_masked")?, cccd.map(|c| mask_cccd(&c)).unwrap_or_default())
     };
-    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     let values = vec![
-        String::new(),
         name,
         dob,
         if sex == "female" { "Nữ".into() } else { "Nam".into() },
@@ -123,35 +120,60 @@ fn cells(
         commune.map(|c| c.name.clone()).unwrap_or(commune_code),
         commune.map(|c| c.province_name.clone()).unwrap_or_default(),
         row.try_get("unit")?,
+    ];
+    Ok((sort_name, values))
+}
+
+/// The participant columns [`person_cells`] reads, for a query joining `participants p`
+/// and `units u`.
+pub(crate) const PERSON_SQL: &str = "p.full_name, p.erased_at IS NOT NULL AS erased, p.dob, p.sex, p.phone_enc, \
+     p.phone_masked, p.cccd_enc, p.commune_code, COALESCE(u.name, p.unit_code) AS unit";
+
+/// One result row as the export's cells; personal data masked unless `personal`; `prizes`:
+/// the round's prize of each winner.
+fn cells(
+    row: &sqlx::postgres::PgRow,
+    personal: bool,
+    keys: &Keys,
+    prizes: &HashMap<i64, String>,
+) -> Result<(i64, String, Vec<String>), sqlx::Error> {
+    let rank: i32 = row.try_get("rank")?;
+    let participant: i64 = row.try_get("participant_id")?;
+    let (sort_name, person) = person_cells(row, personal, keys)?;
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut values = Vec::with_capacity(RESULT_COLUMNS.len());
+    values.push(String::new());
+    values.extend(person);
+    values.extend([
         row.try_get::<i32, _>("correct")?.to_string(),
         opt(row.try_get("prediction")?),
         opt(row.try_get("distance")?),
         duration_text(row.try_get("duration_ms")?),
         vn_time(row.try_get("submitted_at_ms")?),
         prizes.get(&participant).cloned().unwrap_or_default(),
-    ];
-    Ok((rank, sort_name, values))
+    ]);
+    Ok((rank.into(), sort_name, values))
 }
 
 /// Rows arrive in rank order; tied rows come out the way Vietnamese lists are read, by
 /// given name (the last word) first. Only one group of ties is held at a time.
 #[derive(Default)]
-struct TieOrder {
-    rank: Option<i32>,
+pub(crate) struct TieOrder {
+    rank: Option<i64>,
     group: Vec<(String, Vec<String>)>,
     numbered: usize,
 }
 
 impl TieOrder {
     /// Adds a row; returns the rows of the previous rank group, numbered, once it is complete.
-    fn push(&mut self, (rank, name, values): (i32, String, Vec<String>)) -> Vec<Vec<String>> {
+    pub(crate) fn push(&mut self, (rank, name, values): (i64, String, Vec<String>)) -> Vec<Vec<String>> {
         let done = if self.rank != Some(rank) { self.flush() } else { Vec::new() };
         self.rank = Some(rank);
         self.group.push((name, values));
         done
     }
 
-    fn flush(&mut self) -> Vec<Vec<String>> {
+    pub(crate) fn flush(&mut self) -> Vec<Vec<String>> {
         let mut group = std::mem::take(&mut self.group);
         group.sort_by(|a, b| crate::domain::collation::compare_names_given_first(&a.0, &b.0));
         group
@@ -190,6 +212,21 @@ pub async fn authorize_round_export(
     what: &str,
 ) -> Result<i64, ApiError> {
     let (contest, org) = round_org(&state.pg, who, round, Role::Viewer).await?;
+    authorize_export(who, state, org, personal, format, what, ("round", round)).await?;
+    Ok(contest)
+}
+
+/// The checks and the audit row of every export that may carry personal data, whatever it
+/// is of (`object`: a round, a contest): a personal one needs the member's permission.
+pub async fn authorize_export(
+    who: &Organiser,
+    state: &AppState,
+    org: i64,
+    personal: bool,
+    format: &str,
+    what: &str,
+    (kind, id): (&str, i64),
+) -> Result<(), ApiError> {
     if personal && !who.require(org, Role::Viewer)?.personal_data_export {
         return Err(who.error(StatusCode::FORBIDDEN, "personal_data_forbidden"));
     }
@@ -198,11 +235,10 @@ pub async fn authorize_round_export(
         &state.pg,
         Some(org),
         &action,
-        ("round", Some(round.to_string())),
+        (kind, Some(id.to_string())),
         json!({"format": format, "personal": personal}),
     )
-    .await?;
-    Ok(contest)
+    .await
 }
 
 pub async fn results_csv(
@@ -245,7 +281,8 @@ async fn send_results(
     prizes: &HashMap<i64, String>,
 ) -> Result<(), String> {
     let db = |e: sqlx::Error| crate::telemetry::db_error(&e);
-    let mut rows = sqlx::query(RESULTS_SQL).bind(round).fetch(pg);
+    let sql = results_sql();
+    let mut rows = sqlx::query(&sql).bind(round).fetch(pg);
     let mut order = TieOrder::default();
     while let Some(row) = rows.try_next().await.map_err(db)? {
         for values in order.push(cells(&row, personal, keys, prizes).map_err(db)?) {
@@ -543,7 +580,7 @@ mod tests {
     #[test]
     fn ties_are_listed_by_given_name_and_numbered_in_order() {
         let mut order = TieOrder::default();
-        let row = |rank: i32, name: &str| (rank, name.to_string(), vec![String::new(), name.to_string()]);
+        let row = |rank: i64, name: &str| (rank, name.to_string(), vec![String::new(), name.to_string()]);
         let mut out = Vec::new();
         for r in
             [row(1, "Trần Văn Bình"), row(2, "Nguyễn Văn An"), row(2, "Lê Thị Ánh"), row(2, "Lê An"), row(5, "Đỗ Hà")]

@@ -10,6 +10,7 @@ pub mod collective;
 pub mod contests;
 pub mod exports;
 pub mod extensions;
+pub mod overall_export;
 pub mod privacy;
 pub mod questions;
 pub mod questions_stats;

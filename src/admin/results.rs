@@ -170,10 +170,16 @@ pub async fn overall_settings(pg: &PgPool, contest: i64) -> sqlx::Result<Option<
 }
 
 fn totals_sql() -> String {
+    totals_sql_with("")
+}
+
+/// The per-participant totals ranked by the overall chain; `extra`: more aggregates over
+/// the participant's results `x` of finalised rounds `d` (each starting with a comma).
+pub(crate) fn totals_sql_with(extra: &str) -> String {
     format!(
         "WITH t AS ( \
            SELECT x.participant_id, sum(x.correct)::bigint AS total_correct, sum(x.duration_ms)::bigint AS total_duration_ms, \
-                  max(x.submitted_at_ms) AS last_submitted_at_ms, count(*)::bigint AS rounds_counted \
+                  max(x.submitted_at_ms) AS last_submitted_at_ms, count(*)::bigint AS rounds_counted{extra} \
            FROM results x JOIN rounds d ON d.id = x.round_id \
            WHERE d.contest_id = $1 AND d.finalized_at IS NOT NULL GROUP BY x.participant_id \
          ) SELECT t.*, (RANK() OVER (ORDER BY {OVERALL_ORDER}))::bigint AS rank FROM t"

@@ -237,6 +237,8 @@ route_table! {
     get "/api/admin/rounds/{id}/question-stats" => admin::questions_stats::get,
     get "/api/admin/rounds/{id}/question-stats.xlsx" => admin::questions_stats::export_xlsx,
     get "/api/admin/contests/{id}/results" => admin::results::contest_results,
+    get "/api/admin/contests/{id}/results.csv" => admin::overall_export::export_csv,
+    get "/api/admin/contests/{id}/results.xlsx" => admin::overall_export::export_xlsx,
     get "/api/admin/contests/{id}/report-settings" => admin::results::get_settings,
     put "/api/admin/contests/{id}/report-settings" => admin::results::put_settings,
     get "/api/admin/contests/{id}/collective" => admin::collective::list,

@@ -13,6 +13,7 @@ mod helpers;
 mod limits;
 pub mod openapi;
 mod organisers;
+mod overall;
 mod persistence;
 mod pow;
 mod privacy;

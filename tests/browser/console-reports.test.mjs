@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { createAdmin, startServer } from './lib/server.mjs';
 import { launch } from './lib/phone.mjs';
 import { assertAccessible, consoleScreen } from './lib/axe.mjs';
+import { call as api, desktop, login, ok } from './lib/console.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -35,55 +36,13 @@ const UNITS = 'code,name,parent_code,kind,headcount\n'
   + 'STP-5,Ban Giám đốc,,department,\n';
 const UNIT_ORDER = ['Ban Giám đốc', 'Chi đoàn Ao Sen', 'Chi đoàn Ân Thi', 'Đoàn Thanh niên Sở', 'Phòng Phổ biến, giáo dục pháp luật'];
 
-/** @type {{cookie: string, csrf: string, org: number}} */
+/** @type {import('./lib/console.mjs').Session} */
 let admin;
 /** @type {{contest: number, round: number, people: {id: number, token: string, name: string}[]}} */
 let data;
 
-/**
- * The organiser API with the admin's session (cookie + CSRF header, as the console sends them).
- * @param {string} method @param {string} path @param {unknown} [body] JSON, or a string sent as a file
- * @returns {Promise<{status: number, body: any}>}
- */
-async function call(method, path, body, who = admin) {
-  /** @type {Record<string, string>} */
-  const headers = { cookie: who.cookie };
-  if (method !== 'GET') headers['x-csrf-token'] = who.csrf;
-  /** @type {string | undefined} */
-  let payload;
-  if (typeof body === 'string') {
-    headers['content-type'] = 'application/octet-stream';
-    payload = body;
-  } else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(`${server.base}${path}`, { method, headers, body: payload });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json };
-}
-
-/** @param {string} email @param {string} password */
-async function login(email, password) {
-  const res = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  assert.equal(res.status, 200);
-  const { csrf_token } = await res.json();
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
-  const me = await (await fetch(`${server.base}/api/admin/me`, { headers: { cookie } })).json();
-  return { cookie, csrf: csrf_token, org: me.memberships[0].organisation_id };
-}
-
-/** @param {{status: number, body: any}} r @param {number} [status] */
-function ok(r, status = 200) {
-  assert.equal(r.status, status, JSON.stringify(r.body));
-  return r.body;
-}
+/** The organiser API, as the admin unless `who` is given. @param {string} method @param {string} path @param {unknown} [body] */
+const call = (method, path, body, who = admin) => api(who, method, path, body);
 
 /** @param {{name: string, dob: string, sex: string, commune: string, unit: string}} p */
 async function register(p) {
@@ -141,7 +100,7 @@ before(async () => {
   server = await startServer();
   await createAdmin(server, { orgSlug: 'stp-bao-cao', orgName: 'Sở Tư pháp tỉnh Lào Cai', email: EMAIL, name: 'Phòng Báo cáo', password: PASSWORD });
   browser = await launch();
-  admin = await login(EMAIL, PASSWORD);
+  admin = await login(server.base, EMAIL, PASSWORD);
 
   // The contest, its units, a round open now with two prizes, a bank of three questions.
   const contest = ok(await call('POST', `/api/admin/orgs/${admin.org}/contests`, {
@@ -206,15 +165,7 @@ after(async () => {
 const bytes = async (d) => readFile(/** @type {string} */ (await d.path()));
 
 test('an organiser reads every report of a finished round and works the abuse queue', { timeout: 150_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  /** @type {string[]} */
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
-  });
+  const { context, page, problems } = await desktop(browser);
   const [mai, binh, mai2, duc] = data.people;
   try {
     await page.goto(`${server.base}/console/#/login`);
@@ -414,7 +365,7 @@ test('an organiser reads every report of a finished round and works the abuse qu
 
 test('a viewer is offered no personal-data file, and the server refuses one anyway', { timeout: 60_000 }, async () => {
   const added = ok(await call('POST', `/api/admin/orgs/${admin.org}/members`, { email: 'xem-bao-cao@stp.example', display_name: 'Người xem', role: 'viewer' }), 201);
-  const viewer = await login('xem-bao-cao@stp.example', added.temporary_password);
+  const viewer = await login(server.base, 'xem-bao-cao@stp.example', added.temporary_password);
   const refused = await call('GET', `/api/admin/rounds/${data.round}/answers.csv?personal=true`, undefined, viewer);
   assert.equal(refused.status, 403);
   assert.equal(refused.body.error.code, 'personal_data_forbidden');

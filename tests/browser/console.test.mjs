@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { createAdmin, startServer } from './lib/server.mjs';
 import { launch } from './lib/phone.mjs';
 import { assertAccessible, consoleScreen } from './lib/axe.mjs';
+import { desktop } from './lib/console.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -31,20 +32,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** A 1280×800 desktop in Vietnam; fails the test on page errors and CSP refusals. */
-async function desktop() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  /** @type {string[]} */
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());
-  });
-  return { context, page, problems };
-}
-
 
 /** A citizen registers over HTTP, then plays in a browser page over the real websocket. */
 async function registerCitizen() {
@@ -63,7 +50,7 @@ async function registerCitizen() {
 }
 
 test('an organiser runs a whole contest from the console while a citizen plays', { timeout: 150_000 }, async () => {
-  const { context, page, problems } = await desktop();
+  const { context, page, problems } = await desktop(browser);
   try {
     // Login: a wrong password is announced, the right one opens the contests list.
     const missing = await fetch(`${server.base}/console/nope.js`);
@@ -379,7 +366,7 @@ test('a viewer sees the contests but no authoring or running controls', { timeou
   assert.equal(added.status, 201);
   const { temporary_password } = await added.json();
 
-  const { context, page, problems } = await desktop();
+  const { context, page, problems } = await desktop(browser);
   try {
     await page.goto(`${server.base}/console/#/login`);
     await page.getByLabel('Thư điện tử').fill('xem@stp.example');
