@@ -63,6 +63,7 @@ function render() {
 	const prizes = c.rounds.flatMap((x) => (x.prizes || []).map((p) => t('prize_item', `${x.title} — ${p.name}`, p.count)));
 	$('prizes').replaceChildren(...prizes.map((p) => h('li', {}, p)));
 	$('prizes-box').hidden = !prizes.length;
+	$('results-link').setAttribute('href', `/c/${enc(c.slug)}/ket-qua`);
 	inp('cccd').required = c.cccd_required;
 	txt('cccd-opt', c.cccd_required ? '*' : t('cccd_opt'));
 	const unit = inp('unit_code').value;

@@ -47,5 +47,5 @@ export const en = {
 	md_erase_hint: 'Erasing your personal data removes your name, phone number, CCCD and the day and month of your birth at once and for good; your results stay, anonymised, so that nobody else\'s rank changes. You will not be able to sign in with this registration again.',
 	md_ok: 'I understand that erasure is permanent.', md_erase: 'Erase my personal data',
 	md_confirm_first: 'Please tick the confirmation before erasing.', md_erasing: 'Erasing…',
-	md_erased: 'Your personal data has been erased.',
+	md_erased: 'Your personal data has been erased.', results_link: 'Winners and statistics (in Vietnamese)',
 };

@@ -48,7 +48,7 @@ export const vi = {
 	md_erase_hint: 'Xóa dữ liệu cá nhân: họ tên, số điện thoại, CCCD và ngày, tháng sinh bị xóa ngay và không khôi phục được; kết quả thi được giữ lại ở dạng ẩn danh để thứ hạng của người khác không thay đổi. Bạn sẽ không đăng nhập lại được bằng tài khoản này.',
 	md_ok: 'Tôi hiểu việc xóa là vĩnh viễn.', md_erase: 'Xóa dữ liệu cá nhân của tôi',
 	md_confirm_first: 'Vui lòng đánh dấu xác nhận trước khi xóa.', md_erasing: 'Đang xóa…',
-	md_erased: 'Dữ liệu cá nhân của bạn đã được xóa.',
+	md_erased: 'Dữ liệu cá nhân của bạn đã được xóa.', results_link: 'Danh sách đoạt giải và thống kê',
 };
 /** @typedef {keyof typeof vi} Key */
 

@@ -258,22 +258,29 @@ pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: L
     let contest = crate::store::pg::contest_by_slug(&state.pg, &path)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
+    let text = public_summary(&state, lang, contest.id, &contest.slug).await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(text))
+}
+
+/// The public statistics of a published contest as JSON text (the public endpoint's body,
+/// also rendered by the public results page).
+pub async fn public_summary(state: &AppState, lang: Lang, contest_id: i64, slug: &str) -> Result<String, ApiError> {
     // Anyone may ask, and each answer aggregates the whole contest: computed once a minute.
-    let cache_name = format!("public-stats:{}", contest.id);
+    let cache_name = format!("public-stats:{contest_id}");
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     if let Some(text) = state.redis.cached(&cache_name).await.map_err(|e| internal(&e))? {
-        return Ok(HttpResponse::Ok().content_type("application/json").body(text));
+        return Ok(text);
     }
-    let total = participation(&state.pg, contest.id, None).await?;
+    let total = participation(&state.pg, contest_id, None).await?;
     let rounds: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, title FROM rounds WHERE contest_id = $1 ORDER BY position")
-            .bind(contest.id)
+            .bind(contest_id)
             .fetch_all(&state.pg)
             .await?;
     let small = |n: i64| (n >= crate::contest::participation::MIN_PUBLIC_GROUP).then_some(n);
     let mut per_round = Vec::new();
     for (id, title) in rounds {
-        let s = participation(&state.pg, contest.id, Some(id)).await?;
+        let s = participation(&state.pg, contest_id, Some(id)).await?;
         per_round.push(json!({"round_id": id, "title": title, "participants": small(s.participants),
             "attempts": small(s.participants).map(|_| s.attempts)}));
     }
@@ -283,10 +290,10 @@ pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: L
         by.insert(dim.to_string(), json!(suppress_small(groups)));
     }
     let text = json!({
-        "slug": contest.slug, "participants": small(total.participants),
+        "slug": slug, "participants": small(total.participants),
         "attempts": small(total.participants).map(|_| total.attempts), "rounds": per_round, "by": by,
     })
     .to_string();
     state.redis.cache(&cache_name, &text, PUBLIC_CACHE_S).await.map_err(|e| internal(&e))?;
-    Ok(HttpResponse::Ok().content_type("application/json").body(text))
+    Ok(text)
 }

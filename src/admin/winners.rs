@@ -221,32 +221,48 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(json!({"published": current.len()})))
 }
 
-/// The public winners list: names and phones masked, commune shown.
-pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::new(lang, StatusCode::NOT_FOUND, "not_found");
-    let row: Option<(i64, bool)> = sqlx::query_as(
-        "SELECT id, winners_published_at IS NOT NULL FROM contests WHERE slug = $1 AND status = 'published'",
-    )
-    .bind(path.as_str())
-    .fetch_optional(&state.pg)
-    .await?;
-    let contest = match row {
-        Some((id, true)) => id,
-        _ => return Err(not_found()),
-    };
-    let current = awards(&state.pg, contest).await?;
-    let items: Vec<_> = describe(&state.pg, &current, contest)
+/// One line of the public winners list: name and phone masked, commune shown.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicWinner {
+    pub round_title: Option<String>,
+    pub prize: String,
+    pub rank: i64,
+    pub name: String,
+    pub phone: String,
+    pub commune: Option<String>,
+}
+
+/// The published contest's verified winners; `None` while the list is not published.
+pub async fn published_winners(pg: &PgPool, contest: i64) -> sqlx::Result<Option<Vec<PublicWinner>>> {
+    let published: bool = sqlx::query_scalar("SELECT winners_published_at IS NOT NULL FROM contests WHERE id = $1")
+        .bind(contest)
+        .fetch_one(pg)
+        .await?;
+    if !published {
+        return Ok(None);
+    }
+    let current = awards(pg, contest).await?;
+    let items = describe(pg, &current, contest)
         .await?
         .into_iter()
         .filter(|(_, row, _)| row.3.as_deref() == Some("verified"))
-        .map(|(a, (name, phone, commune, _), title)| {
-            json!({
-                "round_title": title, "prize": a.prize, "rank": a.rank,
-                "name": crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or_default(),
-                "phone": phone, "commune": units::commune(&commune).map(|c| c.name.clone()),
-            })
+        .map(|(a, (name, phone, commune, _), round_title)| PublicWinner {
+            round_title,
+            prize: a.prize,
+            rank: a.rank,
+            name: crate::domain::person::FullName::parse(&name).map(|n| n.masked()).unwrap_or_default(),
+            phone,
+            commune: units::commune(&commune).map(|c| c.name.clone()),
         })
         .collect();
+    Ok(Some(items))
+}
+
+/// The public winners list (404 until published).
+pub async fn public(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::new(lang, StatusCode::NOT_FOUND, "not_found");
+    let contest = crate::store::pg::contest_by_slug(&state.pg, &path).await?.ok_or_else(not_found)?;
+    let items = published_winners(&state.pg, contest.id).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(json!({"items": items})))
 }
 

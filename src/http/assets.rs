@@ -27,7 +27,7 @@ pub static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::build(files::F
 
 /// Every path served by this module (GET), in the OpenAPI document's spelling.
 pub const PATHS: &[&str] =
-    &["/", "/c/{slug}", "/c/{slug}/poster", "/{page}/", "/app.js", "/style.css", "/assets/{file}"];
+    &["/", "/c/{slug}", "/c/{slug}/poster", "/c/{slug}/ket-qua", "/{page}/", "/app.js", "/style.css", "/assets/{file}"];
 
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -137,6 +137,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/c/{slug}", web::get().to(super::contest_page::page))
         .route("/c/{slug}/poster", web::get().to(super::contest_page::poster))
+        .route("/c/{slug}/ket-qua", web::get().to(super::contest_page::results_page))
         .route("/{page}/", web::get().to(dir_page))
         .route("/assets/{file:.+}", web::get().to(file));
     for legacy in ["app.js", "style.css"] {

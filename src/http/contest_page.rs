@@ -1,6 +1,7 @@
 //! The contest's HTML pages: `/c/{slug}` (the phone app with the contest's Open Graph tags,
 //! so Zalo and Facebook previews work without JavaScript) and `/c/{slug}/poster` (a printable
-//! poster with a QR code of the contest's address, rendered here as SVG).
+//! poster with a QR code of the contest's address, rendered here as SVG) and `/c/{slug}/ket-qua`
+//! (the public winners and participation statistics).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{TimeZone, Timelike};
@@ -25,6 +26,16 @@ async fn summary(state: &AppState, slug: &str) -> Result<Option<Summary>, sqlx::
     .bind(slug)
     .fetch_optional(&state.pg)
     .await
+}
+
+/// The published contest of a slug, or 404 `not_found`.
+async fn published(state: &AppState, slug: &str, lang: Lang) -> Result<Summary, ApiError> {
+    summary(state, slug).await?.ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found"))
+}
+
+/// A server-rendered page (no script), revalidated on every visit.
+fn html_response(html: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header(("cache-control", "no-cache")).body(html)
 }
 
 /// Text for an HTML attribute or element.
@@ -151,8 +162,7 @@ pub async fn poster(
     state: web::Data<AppState>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found");
-    let s = summary(&state, &path).await?.ok_or_else(not_found)?;
+    let s = published(&state, &path, lang).await?;
     let url = format!("{}/c/{}", origin(&req), s.slug);
     let qr = qr_svg(&url).ok_or_else(|| ApiError::internal(lang, &"QR code"))?;
     let rounds = crate::store::pg::rounds_of_contest(&state.pg, s.id).await?;
@@ -177,10 +187,114 @@ pub async fn poster(
         org = esc(&s.organiser),
         url_text = esc(&url),
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("cache-control", "no-cache"))
-        .body(html))
+    Ok(html_response(html))
+}
+
+/// The public statistics' breakdowns, in the order the page shows them.
+const PUBLIC_DIMENSIONS: [(&str, &str); 6] = [
+    ("province", "Theo tỉnh, thành phố"),
+    ("area", "Theo khu vực (thành thị, nông thôn)"),
+    ("unit", "Theo đơn vị dự thi"),
+    ("age_band", "Theo độ tuổi"),
+    ("sex", "Theo giới tính"),
+    ("occupation", "Theo nghề nghiệp"),
+];
+
+/// A count the statistics hid (a group under five people) reads as a dash.
+fn count(v: &serde_json::Value) -> String {
+    v.as_i64().map_or_else(|| "—".to_string(), crate::report::int_vi)
+}
+
+/// A table with a caption, header cells and rows of already escaped cells.
+fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
+    let th: String = head.iter().map(|h| format!("<th scope=\"col\">{}</th>", esc(h))).collect();
+    let body: String = rows
+        .iter()
+        .map(|r| format!("<tr>{}</tr>", r.iter().map(|c| format!("<td>{c}</td>")).collect::<String>()))
+        .collect();
+    // Wide tables scroll inside a focusable region on a narrow phone, not the page.
+    format!(
+        "<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{c}\"><table><caption>{c}</caption>\
+         <thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>",
+        c = esc(caption)
+    )
+}
+
+/// `/c/{slug}/ket-qua`: the public results page of a published contest, for anyone and
+/// without script (a Zalo webview, a printed notice): the verified winners once the list is
+/// published (names and phones masked, commune shown), and the participation statistics
+/// (groups under five people merged). Server-rendered, Vietnamese.
+pub async fn results_page(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let s = published(&state, &path, lang).await?;
+    let winners = crate::admin::winners::published_winners(&state.pg, s.id).await?;
+    let stats: serde_json::Value =
+        serde_json::from_str(&crate::admin::stats::public_summary(&state, lang, s.id, &s.slug).await?)
+            .map_err(|e| ApiError::internal(lang, &e))?;
+    let winners_html = match &winners {
+        None => "<p>Ban Tổ chức chưa công bố danh sách đoạt giải.</p>".to_string(),
+        Some(list) if list.is_empty() => "<p>Chưa có người đoạt giải.</p>".to_string(),
+        Some(list) => {
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|w| {
+                    vec![
+                        esc(w.round_title.as_deref().unwrap_or("Chung cuộc")),
+                        esc(&w.prize),
+                        w.rank.to_string(),
+                        esc(&w.name),
+                        esc(&w.phone),
+                        esc(w.commune.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect();
+            table(
+                "Danh sách đoạt giải",
+                &["Vòng thi", "Giải", "Hạng", "Họ và tên", "Số điện thoại", "Xã, phường, đặc khu"],
+                &rows,
+            )
+        }
+    };
+    let rounds: Vec<Vec<String>> = stats["rounds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| vec![esc(r["title"].as_str().unwrap_or("")), count(&r["participants"]), count(&r["attempts"])])
+        .collect();
+    let mut breakdowns = String::new();
+    for (dim, title) in PUBLIC_DIMENSIONS {
+        let groups: Vec<Vec<String>> = stats["by"][dim]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|g| vec![esc(g["label"].as_str().unwrap_or("")), count(&g["participants"]), count(&g["attempts"])])
+            .collect();
+        if !groups.is_empty() {
+            breakdowns.push_str(&table(title, &["Nhóm", "Người dự thi", "Lượt thi"], &groups));
+        }
+    }
+    let css = CATALOG.url("public.css").unwrap_or("/assets/public.css");
+    let html = format!(
+        "<!doctype html>\n<html lang=\"vi\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n\
+         <title>Kết quả — {title}</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"{css}\">\n\
+         <body class=\"public\">\n<main>\n<p class=\"org\">{org}</p>\n<h1>{title}</h1>\n\
+         <p><a href=\"/c/{slug}\">Về trang cuộc thi</a></p>\n\
+         <section aria-labelledby=\"winners-h\"><h2 id=\"winners-h\">Danh sách đoạt giải</h2>\n{winners_html}</section>\n\
+         <section aria-labelledby=\"stats-h\"><h2 id=\"stats-h\">Thống kê tham gia</h2>\n\
+         <dl><dt>Số người dự thi</dt><dd>{participants}</dd><dt>Số lượt thi</dt><dd>{attempts}</dd></dl>\n\
+         {rounds}{breakdowns}\n<p class=\"hint\">Nhóm dưới 5 người được gộp lại để không ai bị nhận ra; số liệu cập nhật mỗi phút.</p></section>\n\
+         </main>\n</body>\n</html>\n",
+        title = esc(&s.title),
+        org = esc(&s.organiser),
+        slug = esc(&s.slug),
+        participants = count(&stats["participants"]),
+        attempts = count(&stats["attempts"]),
+        rounds = table("Theo vòng thi", &["Vòng thi", "Người dự thi", "Lượt thi"], &rounds),
+    );
+    Ok(html_response(html))
 }
 
 #[cfg(test)]

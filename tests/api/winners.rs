@@ -34,6 +34,12 @@ fn awards(list: &Value) -> Vec<(i64, i64, String, String)> {
         .collect()
 }
 
+/// The public results page `/c/{slug}/ket-qua`: (status, HTML).
+async fn results_page(app: &TestApp, slug: &str) -> (u16, String) {
+    let mut res = app.http.get(app.url(&format!("/c/{slug}/ket-qua"))).send().await.expect("sent");
+    (res.status().as_u16(), String::from_utf8(res.body().await.expect("body").to_vec()).expect("utf-8"))
+}
+
 /// Week 1: B > A > C; week 2: A > B > C; one Nhất and one Nhì a week, one prize per person.
 /// A keeps week 2's Nhất (their week-1 Nhì goes to C); B keeps week 1's Nhất; C's week-2
 /// Nhì would be a second prize, so it stays empty until C's week-1 prize is rejected.
@@ -85,6 +91,12 @@ async fn one_prize_per_person_verification_and_a_masked_public_list() {
         app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/winners/publish"), Body::None).await;
     assert_eq!((status, res["error"]["code"].as_str()), (409, Some("winners_unverified")));
     assert_eq!(app.get_json(&format!("/api/contests/{SLUG}/winners")).await.0, 404);
+    let (status, page) = results_page(&app, SLUG).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("chưa công bố danh sách đoạt giải") && !page.contains("Bình"), "{page}");
+    // Three people: too few to show, so the counts read as dashes.
+    assert!(page.contains("<dt>Số người dự thi</dt><dd>—</dd>"), "{page}");
+    assert_eq!(results_page(&app, "no-such-contest").await.0, 404);
     // C is rejected in week 1 (identity not matching): nobody is left for week 1's Nhì, and
     // C, no longer holding a prize, moves into week 2's Nhì.
     let check = |round: i64, participant: i64, status: &str| {
@@ -141,6 +153,18 @@ async fn one_prize_per_person_verification_and_a_masked_public_list() {
     assert!(!text.contains("Bình") && !text.contains("Lan\"") && !text.contains("Cường"), "names masked: {text}");
     assert!(public["items"][0]["phone"].as_str().is_some_and(|p| p.contains('•')));
     assert_eq!(public["items"][0]["commune"], "Phường Lào Cai");
+    // The public results page shows the same list, masked, to anyone, without script.
+    let (status, page) = results_page(&app, SLUG).await;
+    assert_eq!(status, 200);
+    for shown in
+        ["Trần Văn B.", "Phạm Thị L.", "Lê Hữu C.", "Giải Nhất", "Giải Nhì", "Phường Lào Cai", "Thống kê tham gia"]
+    {
+        assert!(page.contains(shown), "{shown} missing: {page}");
+    }
+    assert!(!page.contains("Bình") && !page.contains("Cường") && !page.contains("<script"), "{page}");
+    let phones: Vec<String> =
+        sqlx::query_scalar("SELECT phone_masked FROM participants").fetch_all(&app.pg).await.expect("p");
+    assert!(phones.iter().all(|p| page.contains(p.as_str())), "masked phones shown");
     let actions: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_log WHERE organisation_id = $1 AND action LIKE 'winner%'")
             .bind(org)

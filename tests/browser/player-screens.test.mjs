@@ -423,3 +423,22 @@ test('a participant downloads their data and erases it; their other device is si
     await other.context.close();
   }
 });
+
+test('the public results page: reached from the contest page, axe-core clean at 360 px, no script', { timeout: 60_000 }, async () => {
+  const { context, page, pageErrors } = await phone(browser, { axe: true });
+  try {
+    await page.goto(`${server.base}/c/${SLUG}`);
+    await page.getByRole('link', { name: 'Danh sách đoạt giải và thống kê' }).tap();
+    await page.waitForURL(`${server.base}/c/${SLUG}/ket-qua`);
+    await page.getByRole('heading', { level: 2, name: 'Danh sách đoạt giải' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Thống kê tham gia' }).waitFor();
+    assert.equal(await page.locator('script').count(), 0, 'server-rendered, works with script off');
+    await noAxeViolations(page, 'public results page');
+    await noHorizontalScroll(page, 'public results page');
+    await fitsAtDoubleText(page, 'public results page');
+    await shot(page, '14-public-results');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
