@@ -213,15 +213,19 @@ pub async fn personal_data(pg: &PgPool, keys: &Keys, participant: i64) -> sqlx::
     .bind(participant)
     .fetch_all(pg)
     .await?;
-    let awards = crate::admin::winners::awards(pg, contest_id).await?;
+    let awards = crate::admin::winners::all_awards(pg, contest_id).await?;
     let mut prizes = Vec::new();
     for a in awards.iter().filter(|a| a.participant_id == participant) {
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM winner_checks WHERE round_id = $1 AND participant_id = $2")
-                .bind(a.round_id)
-                .bind(participant)
-                .fetch_optional(pg)
-                .await?;
+        // Round 0 is the overall ranking, whose decisions are kept per contest.
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM winner_checks WHERE round_id = $1 AND participant_id = $2 UNION ALL \
+             SELECT status FROM overall_winner_checks WHERE $1 = 0 AND contest_id = $3 AND participant_id = $2",
+        )
+        .bind(a.round_id)
+        .bind(participant)
+        .bind(contest_id)
+        .fetch_optional(pg)
+        .await?;
         prizes.push(json!({"round_id": a.round_id, "rank": a.rank, "tier": a.tier, "prize": a.prize,
                            "verification": status.unwrap_or_else(|| "pending".into())}));
     }

@@ -70,7 +70,7 @@ export async function resultsPage(ctx, contestId) {
         );
       }
       return h('tr', { 'data-participant': w.participant_id },
-        [w.round_title ?? '', String(w.rank), w.prize, String(w.participant_id), w.full_name, w.phone, w.commune ?? ''].map((c) => h('td', {}, c)),
+        [w.round_title ?? t('overallTitle'), String(w.rank), w.prize, String(w.participant_id), w.full_name, w.phone, w.commune ?? ''].map((c) => h('td', {}, c)),
         h('td', { class: 'verification' }, status(w.verification)),
         h('td', {}, cell));
     });

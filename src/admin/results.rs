@@ -186,8 +186,9 @@ pub(crate) fn totals_sql_with(extra: &str) -> String {
     )
 }
 
-/// The overall prizes: tiers down the overall ranking, staff and disqualified skipped.
-/// Awards carry round id 0 (they belong to no round).
+/// The overall prizes: tiers down the overall ranking, staff, disqualified and the winners
+/// the organiser rejected for an overall prize skipped. Awards carry round id 0 (they belong
+/// to no round).
 pub async fn overall_awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
     let Some(settings) = overall_settings(pg, contest).await? else { return Ok(Vec::new()) };
     if settings.prizes.is_empty() {
@@ -201,8 +202,17 @@ pub async fn overall_awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award
     .await?
     .into_iter()
     .collect();
+    let rejected: HashSet<(i64, i64)> = sqlx::query_scalar(
+        "SELECT participant_id FROM overall_winner_checks WHERE contest_id = $1 AND status = 'rejected'",
+    )
+    .bind(contest)
+    .fetch_all(pg)
+    .await?
+    .into_iter()
+    .map(|p: i64| (0, p))
+    .collect();
     // Only the top of the ranking can win: as many as there are prizes, plus those who cannot.
-    let needed = settings.prizes.iter().map(|t| t.count).sum::<usize>() + never.len();
+    let needed = settings.prizes.iter().map(|t| t.count).sum::<usize>() + never.len() + rejected.len();
     let ranked: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT participant_id, rank FROM ({}) r ORDER BY rank, participant_id LIMIT $2",
         totals_sql()
@@ -212,7 +222,7 @@ pub async fn overall_awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award
     .fetch_all(pg)
     .await?;
     let round = RoundRanking { round_id: 0, tiers: settings.prizes, ranked };
-    Ok(allocate(&[round], &HashSet::new(), &never, false))
+    Ok(allocate(&[round], &rejected, &never, false))
 }
 
 /// The contest's overall ranking, a page at a time.

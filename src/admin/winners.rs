@@ -62,6 +62,14 @@ pub async fn awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
     Ok(allocate(&rankings, &rejected, &HashSet::new(), one))
 }
 
+/// Every prize of the contest: the rounds' ([`awards`]) and then the overall ranking's
+/// (round id 0, see `results::overall_awards`). These are the winners to verify and publish.
+pub async fn all_awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
+    let mut all = awards(pg, contest).await?;
+    all.extend(super::results::overall_awards(pg, contest).await?);
+    Ok(all)
+}
+
 type WinnerRow = (String, String, String, Option<String>);
 
 /// Each award with its winner (name, masked phone, commune, verification) and round title,
@@ -84,11 +92,14 @@ async fn describe(
         title: Option<String>,
     }
     let rows: Vec<Found> = sqlx::query_as(
-        "SELECT a.round_id, a.participant_id, p.full_name, p.phone_masked, p.commune_code, w.status, d.title \
+        "SELECT a.round_id, a.participant_id, p.full_name, p.phone_masked, p.commune_code, \
+           COALESCE(w.status, o.status) AS status, d.title \
          FROM unnest($1::bigint[], $2::bigint[]) AS a (round_id, participant_id) \
          JOIN participants p ON p.id = a.participant_id AND p.contest_id = $3 \
          LEFT JOIN rounds d ON d.id = a.round_id \
-         LEFT JOIN winner_checks w ON w.round_id = a.round_id AND w.participant_id = a.participant_id",
+         LEFT JOIN winner_checks w ON w.round_id = a.round_id AND w.participant_id = a.participant_id \
+         LEFT JOIN overall_winner_checks o ON a.round_id = 0 AND o.contest_id = $3 \
+           AND o.participant_id = a.participant_id",
     )
     .bind(&rounds)
     .bind(&people)
@@ -111,7 +122,7 @@ async fn describe(
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let contest = path.into_inner();
     contest_org(&state.pg, &who, contest, Role::Viewer).await?;
-    let awards = awards(&state.pg, contest).await?;
+    let awards = all_awards(&state.pg, contest).await?;
     let items: Vec<_> = describe(&state.pg, &awards, contest)
         .await?
         .into_iter()
@@ -157,23 +168,35 @@ pub async fn check(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(who.lang, &errors));
     }
-    let current = awards(&state.pg, contest).await?;
+    let current = all_awards(&state.pg, contest).await?;
     if !current.iter().any(|a| a.round_id == b.round_id && a.participant_id == b.participant_id) {
         return Err(who.error(StatusCode::CONFLICT, "not_a_winner"));
     }
     let mut tx = state.pg.begin().await?;
-    sqlx::query(
-        "INSERT INTO winner_checks (round_id, participant_id, status, reason, decided_by) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (round_id, participant_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, \
-         decided_by = EXCLUDED.decided_by, decided_at = now()",
-    )
-    .bind(b.round_id)
-    .bind(b.participant_id)
-    .bind(&b.status)
-    .bind(b.reason.trim())
-    .bind(who.account_id)
-    .execute(&mut *tx)
-    .await?;
+    // Round 0 is the overall ranking, whose decisions are kept per contest.
+    let (sql, scope) = if b.round_id == 0 {
+        (
+            "INSERT INTO overall_winner_checks (contest_id, participant_id, status, reason, decided_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (contest_id, participant_id) DO UPDATE SET \
+             status = EXCLUDED.status, reason = EXCLUDED.reason, decided_by = EXCLUDED.decided_by, decided_at = now()",
+            contest,
+        )
+    } else {
+        (
+            "INSERT INTO winner_checks (round_id, participant_id, status, reason, decided_by) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (round_id, participant_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, \
+             decided_by = EXCLUDED.decided_by, decided_at = now()",
+            b.round_id,
+        )
+    };
+    sqlx::query(sql)
+        .bind(scope)
+        .bind(b.participant_id)
+        .bind(&b.status)
+        .bind(b.reason.trim())
+        .bind(who.account_id)
+        .execute(&mut *tx)
+        .await?;
     let action = if b.status == "verified" { "winner.verify" } else { "winner.reject" };
     who.audit(
         &mut *tx,
@@ -195,7 +218,7 @@ pub async fn publish(
 ) -> Result<HttpResponse, ApiError> {
     let contest = path.into_inner();
     let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
-    let current = awards(&state.pg, contest).await?;
+    let current = all_awards(&state.pg, contest).await?;
     let described = describe(&state.pg, &current, contest).await?;
     let pending = described.iter().filter(|(_, row, _)| row.3.as_deref() != Some("verified")).count();
     if current.is_empty() || pending > 0 {
@@ -241,7 +264,7 @@ pub async fn published_winners(pg: &PgPool, contest: i64) -> sqlx::Result<Option
     if !published {
         return Ok(None);
     }
-    let current = awards(pg, contest).await?;
+    let current = all_awards(pg, contest).await?;
     let items = describe(pg, &current, contest)
         .await?
         .into_iter()

@@ -130,16 +130,16 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
         .into_iter()
         .map(|(name, participants, headcount)| UnitLine { name, participants, headcount })
         .collect();
-    let awards: Vec<_> = crate::admin::winners::awards(pg, contest)
+    let awards: Vec<_> = crate::admin::winners::all_awards(pg, contest)
         .await?
         .into_iter()
         .filter(|a| round.is_none_or(|r| r == a.round_id))
         .collect();
     // Who and where, for every winner at once (in award order).
     let people: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT r.title, p.full_name, COALESCE(u.name, p.unit_code), p.commune_code \
+        "SELECT COALESCE(r.title, 'Chung cuộc'), p.full_name, COALESCE(u.name, p.unit_code), p.commune_code \
          FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS w(participant_id, round_id, n) \
-         JOIN participants p ON p.id = w.participant_id JOIN rounds r ON r.id = w.round_id \
+         JOIN participants p ON p.id = w.participant_id LEFT JOIN rounds r ON r.id = w.round_id \
          LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code ORDER BY w.n",
     )
     .bind(awards.iter().map(|a| a.participant_id).collect::<Vec<_>>())

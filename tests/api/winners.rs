@@ -173,3 +173,74 @@ async fn one_prize_per_person_verification_and_a_masked_public_list() {
             .expect("audit");
     assert_eq!(actions, ["winner.reject", "winner.verify", "winner.verify", "winner.verify", "winners.publish"]);
 }
+
+/// The overall ranking's prizes are winners like the rounds': listed as round 0, verified or
+/// rejected (the prize passing down the overall ranking), required before publishing, and
+/// shown on the public list and page as "Chung cuộc". A 6 > B 4 > C 2 over the two weeks;
+/// one overall prize and none in the rounds.
+#[actix_web::test]
+async fn overall_prizes_are_verified_and_published_like_the_rounds() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    let (org, email) = app.org_with_admin("win-overall").await;
+    sqlx::query("UPDATE contests SET organisation_id = $1").bind(org).execute(&app.pg).await.expect("own");
+    sqlx::query("UPDATE rounds SET grace_ms = 0, prizes = '[]'").execute(&app.pg).await.expect("no round prizes");
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (w1, w2) = (app.round_ids[0], app.round_ids[1]);
+    let contest: i64 = sqlx::query_scalar("SELECT id FROM contests").fetch_one(&app.pg).await.expect("contest");
+    let settings = json!({"overall": {"prizes": [{"name": "Giải chung cuộc", "count": 1}]}});
+    let path = format!("/api/admin/contests/{contest}/report-settings");
+    assert_eq!(app.call(Some(&admin), "PUT", &path, Body::Json(settings)).await.0, 200);
+    let mut people = Vec::new();
+    for (name, correct) in [("Phạm Thị Lan", 3), ("Trần Văn Bình", 2), ("Lê Hữu Cường", 1)] {
+        let mut body = valid_registration();
+        body["full_name"] = json!(name);
+        let (_, reg) = app.register(&body).await;
+        let token = reg["token"].as_str().expect("token").to_string();
+        play(&app, &token, w1, correct).await;
+        play(&app, &token, w2, correct).await;
+        people.push(reg["participant_id"].as_i64().expect("id"));
+    }
+    let (a, b) = (people[0], people[1]);
+    for r in [w1, w2] {
+        assert_eq!(app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{r}/close"), Body::None).await.0, 200);
+        assert_eq!(app.call(Some(&admin), "POST", &format!("/api/admin/rounds/{r}/finalize"), Body::None).await.0, 200);
+    }
+    let list_path = format!("/api/admin/contests/{contest}/winners");
+    let (_, list) = app.call(Some(&admin), "GET", &list_path, Body::None).await;
+    assert_eq!(awards(&list), vec![(0, a, "Giải chung cuộc".into(), "pending".into())]);
+    assert_eq!(list["items"][0]["round_title"], Value::Null);
+    let publish = format!("/api/admin/contests/{contest}/winners/publish");
+    let (status, res) = app.call(Some(&admin), "POST", &publish, Body::None).await;
+    assert_eq!((status, res["error"]["code"].as_str()), (409, Some("winners_unverified")), "{res}");
+
+    let check = format!("/api/admin/contests/{contest}/winners/check");
+    let decide = |participant: i64, status: &str| {
+        Body::Json(json!({"round_id": 0, "participant_id": participant, "status": status, "reason": "đối chiếu CCCD"}))
+    };
+    assert_eq!(app.call(Some(&admin), "POST", &check, decide(a, "rejected")).await.0, 200);
+    let (_, list) = app.call(Some(&admin), "GET", &list_path, Body::None).await;
+    assert_eq!(awards(&list), vec![(0, b, "Giải chung cuộc".into(), "pending".into())], "the prize passes to B");
+    let (status, res) = app.call(Some(&admin), "POST", &check, decide(a, "verified")).await;
+    assert_eq!((status, res["error"]["code"].as_str()), (409, Some("not_a_winner")));
+    assert_eq!(app.call(Some(&admin), "POST", &check, decide(b, "verified")).await.0, 200);
+    let (status, res) = app.call(Some(&admin), "POST", &publish, Body::None).await;
+    assert_eq!((status, res["published"].as_i64()), (200, Some(1)), "{res}");
+
+    let (status, public) = app.get_json(&format!("/api/contests/{SLUG}/winners")).await;
+    assert_eq!(status, 200);
+    assert_eq!(public["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (public["items"][0]["name"].as_str(), public["items"][0]["round_title"].clone()),
+        (Some("Trần Văn B."), Value::Null)
+    );
+    let (_, page) = results_page(&app, SLUG).await;
+    assert!(page.contains("<td>Chung cuộc</td><td>Giải chung cuộc</td>") && page.contains("Trần Văn B."), "{page}");
+    let decisions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT status, reason FROM overall_winner_checks WHERE contest_id = $1 ORDER BY participant_id",
+    )
+    .bind(contest)
+    .fetch_all(&app.pg)
+    .await
+    .expect("decisions");
+    assert_eq!(decisions.len(), 2, "A rejected, B verified: {decisions:?}");
+}
