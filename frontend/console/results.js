@@ -42,6 +42,8 @@ export async function resultsPage(ctx, contestId) {
     await load();
     for (const reload of rankings) await reload();
   }));
+  /** The public results page to share (Zalo, the portal): winners masked, statistics. */
+  const publicLink = () => h('p', {}, h('a', { href: `/c/${encodeURIComponent(data.contest.slug)}/ket-qua`, target: '_blank', rel: 'noopener' }, t('publicResultsPage')));
   const load = async () => {
     /** @type {{items: Winner[]}} */
     const list = await get(`/api/admin/contests/${contestId}/winners`);
@@ -79,7 +81,7 @@ export async function resultsPage(ctx, contestId) {
       void ctx.run(publish.parentElement, async () => {
         await post(`/api/admin/contests/${contestId}/winners/publish`);
         announce(t('winnersPublished'));
-        replace(out, h('p', { class: 'ok' }, t('winnersPublished')));
+        replace(out, h('p', { class: 'ok' }, t('winnersPublished')), publicLink());
       }),
     );
     const out = h('div', { id: 'winners-out' });
@@ -87,6 +89,7 @@ export async function resultsPage(ctx, contestId) {
       winners,
       h('h2', { id: 'winners-h' }, t('winners')),
       data.contest.winners_published_at ? h('p', {}, t('winnersPublished')) : null,
+      data.contest.winners_published_at ? publicLink() : null,
       list.items.length
         ? h('table', {},
             h('caption', {}, t('winners')),

@@ -270,6 +270,12 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.locator('#winners-out', { hasText: 'Đã công bố danh sách đạt giải.' }).waitFor();
     const winners = await (await fetch(`${server.base}/api/contests/${SLUG}/winners`)).json();
     assert.equal(JSON.stringify(winners).includes('Giải Nhất'), true, JSON.stringify(winners));
+    // The page to share: the winners, masked, for anyone.
+    const share = page.getByRole('link', { name: 'Mở trang công bố kết quả (để chia sẻ)' });
+    assert.equal(await share.getAttribute('href'), `/c/${SLUG}/ket-qua`);
+    const publicPage = await (await fetch(`${server.base}/c/${SLUG}/ket-qua`)).text();
+    assert.match(publicPage, /Giải Nhất/);
+    assert.ok(!publicPage.includes('Lò Thị Mai'), 'the public page masks the name');
     await consoleScreen(page, '13-results-winners');
 
     // The ranked export downloads and holds the citizen's (masked) row.
