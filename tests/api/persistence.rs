@@ -332,3 +332,30 @@ async fn waitaof_mode_is_refused_when_redis_cannot_confirm_the_replicas() {
     let app = thiluat::startup::Application::build(&config).await.expect("fsync-always mode");
     assert_eq!(app.state().redis.durability(), thiluat::store::Durability::FsyncAlways);
 }
+
+/// The erasure channel lost with Redis: an erasure published while a node was not
+/// subscribed never reaches it, so on resubscribing its sockets look their participant up
+/// in Postgres, and an erased one's socket is closed after all. (The erasure here is written
+/// straight to Postgres, as by a node whose publish reached nobody.)
+#[actix_web::test]
+async fn after_redis_comes_back_open_sockets_recheck_erasures_they_missed() {
+    let mut redis = OwnRedis::launch("always").await;
+    let app =
+        spawn_app_with(Options { redis_url: Some(format!("redis://127.0.0.1:{}/", redis.port)), ..Options::default() })
+            .await;
+    let erased = app.participant().await;
+    let kept = app.participant().await;
+    let mut erased_ws = app.ws(&erased.token).await;
+    let mut kept_ws = app.ws(&kept.token).await;
+    let mut tx = app.pg.begin().await.expect("tx");
+    assert!(thiluat::privacy::erase_participant(&mut tx, erased.id, thiluat::privacy::ErasedBy::Organiser)
+        .await
+        .expect("erase"));
+    tx.commit().await.expect("commit");
+    redis.kill_and_restart().await;
+    let told = erased_ws.recv().await;
+    assert_eq!(told["code"], "participant_erased", "{told}");
+    assert_eq!(erased_ws.closed().await, Some(1008));
+    let pong = kept_ws.request(serde_json::json!({"type": "ping"})).await;
+    assert_eq!(pong["type"], "pong", "the other socket stays: {pong}");
+}
