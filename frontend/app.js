@@ -2,7 +2,7 @@
 // thiluat phone player (docs/protocol.md): the contest page, registration and sign-in, the
 // lobby; the attempt is attempt.js, the result result.js, strings i18n.js, types types.d.ts.
 import { $, inp, txt, dis, h, enc, slug, load, store, when, fmt, dhms } from './util.js';
-import { t, lang, setLang, applyDom } from './i18n.js';
+import { t, lang, setLang, applyDom, errMsg } from './i18n.js';
 import { S, hooks, view, now, openRound } from './state.js';
 import { connect, drop, start, tick, renderQ } from './attempt.js';
 import { showResult, mine } from './result.js';
@@ -28,7 +28,6 @@ async function api(path, body, token) {
 		return { status: 0, data: null };
 	}
 }
-const errMsg = (/** @type {any} */ d) => d?.error?.message || t('offline');
 
 // --- the contest page
 async function init() {

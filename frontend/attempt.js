@@ -3,7 +3,7 @@
 // around, answers kept on the device until acknowledged, the server's countdown, resume after
 // a reload or a dropped connection, submit with confirmation, auto-submit at the deadline.
 import { $, inp, txt, dis, h, enc, pnow, store, load, mmss } from './util.js';
-import { t } from './i18n.js';
+import { t, errMsg } from './i18n.js';
 import { S, hooks, view, now, openRound } from './state.js';
 
 const dialog = /** @type {HTMLDialogElement} */ ($('confirm'));
@@ -64,7 +64,7 @@ function retry() {
 /** Upgrades keep failing: 401 = credential expired, 410 = personal data erased. */
 async function probe() {
 	const r = S.auth && (await hooks.api(`/ws?token=${enc(S.auth.token)}`));
-	if (r && (r.status === 401 || r.status === 410)) hooks.signOut(r.data?.error?.message || t('offline'));
+	if (r && (r.status === 401 || r.status === 410)) hooks.signOut(errMsg(r.data));
 }
 /** After (re)connecting: resume, else retry a start, else ask for attempts. */
 export function sync() {

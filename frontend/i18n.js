@@ -61,6 +61,9 @@ export function t(k, ...a) {
 	return (cat[k] ?? vi[k]).replace(/\{(\d)\}/g, (_, i) => String(a[+i]));
 }
 
+/** The server's message in an error envelope (already in our language), else "offline". @param {any} d */
+export const errMsg = (d) => d?.error?.message || t('offline');
+
 /** @param {ParentNode} [root] */
 export function applyDom(root = document) {
 	for (const e of root.querySelectorAll('[data-t]')) e.textContent = t(/** @type {Key} */ (/** @type {HTMLElement} */ (e).dataset.t));

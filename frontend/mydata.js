@@ -3,11 +3,10 @@
 // (GET /api/me/data, a JSON file, also shown on the page for webviews that cannot save files)
 // and erase it (POST /api/me/erase) after an explicit confirmation. Loaded when opened.
 import { $, inp, txt, dis } from './util.js';
-import { t } from './i18n.js';
+import { t, errMsg } from './i18n.js';
 import { S, hooks } from './state.js';
 
 const say = (/** @type {string} */ m) => txt('md-msg', m);
-const errMsg = (/** @type {any} */ d) => d?.error?.message || t('offline');
 
 export function init() {
 	$('md-get').onclick = download;

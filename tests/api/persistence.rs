@@ -217,6 +217,10 @@ impl OwnRedis {
         panic!("redis did not start");
     }
 
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
     async fn kill_and_restart(&mut self) {
         self.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL
         let _ = self.child.wait();
@@ -238,9 +242,7 @@ impl Drop for OwnRedis {
 #[actix_web::test]
 async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
     let mut redis = OwnRedis::launch("always").await;
-    let app =
-        spawn_app_with(Options { redis_url: Some(format!("redis://127.0.0.1:{}/", redis.port)), ..Options::default() })
-            .await;
+    let app = spawn_app_with(Options { redis_url: Some(redis.url()), ..Options::default() }).await;
     assert_eq!(app.state.redis.durability(), thiluat::store::Durability::FsyncAlways);
     let round = app.round_ids[1];
     let cid = contest_id(&app).await;
@@ -287,18 +289,25 @@ async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
     assert_eq!(persisted, acked.len() as i64, "every acknowledged answer reaches Postgres");
 }
 
+/// A server's configuration on a fresh database and `redis` (no jobs), to build directly:
+/// the start-up checks are what these tests look at.
+async fn config_for(redis: &OwnRedis) -> thiluat::config::Config {
+    let (url, _pg, _) = fresh_database().await;
+    let mut config = thiluat::config::Config::default();
+    config.http.bind = "127.0.0.1:0".into();
+    config.database.url = thiluat::config::Secret::new(url);
+    config.redis.url = thiluat::config::Secret::new(redis.url());
+    config.secret = thiluat::config::Secret::new("ab".repeat(32));
+    config.jobs.enabled = false;
+    config
+}
+
 /// `serve` refuses a Redis that could lose acknowledged answers, unless told otherwise, and
 /// then says so in /readyz.
 #[actix_web::test]
 async fn an_unsafe_redis_is_refused_unless_explicitly_allowed() {
     let redis = OwnRedis::launch("everysec").await;
-    let (url, _pg, _) = fresh_database().await;
-    let mut config = thiluat::config::Config::default();
-    config.http.bind = "127.0.0.1:0".into();
-    config.database.url = thiluat::config::Secret::new(url);
-    config.redis.url = thiluat::config::Secret::new(format!("redis://127.0.0.1:{}/", redis.port));
-    config.secret = thiluat::config::Secret::new("ab".repeat(32));
-    config.jobs.enabled = false;
+    let mut config = config_for(&redis).await;
     let err = thiluat::startup::Application::build(&config).await.err().expect("refused");
     assert!(format!("{err:#}").contains("appendfsync"), "{err:#}");
     config.redis.unsafe_durability = true;
@@ -316,13 +325,7 @@ async fn an_unsafe_redis_is_refused_unless_explicitly_allowed() {
 #[actix_web::test]
 async fn waitaof_mode_is_refused_when_redis_cannot_confirm_the_replicas() {
     let redis = OwnRedis::launch("always").await;
-    let (url, _pg, _) = fresh_database().await;
-    let mut config = thiluat::config::Config::default();
-    config.http.bind = "127.0.0.1:0".into();
-    config.database.url = thiluat::config::Secret::new(url);
-    config.redis.url = thiluat::config::Secret::new(format!("redis://127.0.0.1:{}/", redis.port));
-    config.secret = thiluat::config::Secret::new("ab".repeat(32));
-    config.jobs.enabled = false;
+    let mut config = config_for(&redis).await;
     config.redis.waitaof_replicas = 1;
     let err = format!("{:#}", thiluat::startup::Application::build(&config).await.err().expect("refused"));
     assert!(err.contains("redis.waitaof_replicas = 1"), "{err}");
@@ -340,9 +343,7 @@ async fn waitaof_mode_is_refused_when_redis_cannot_confirm_the_replicas() {
 #[actix_web::test]
 async fn after_redis_comes_back_open_sockets_recheck_erasures_they_missed() {
     let mut redis = OwnRedis::launch("always").await;
-    let app =
-        spawn_app_with(Options { redis_url: Some(format!("redis://127.0.0.1:{}/", redis.port)), ..Options::default() })
-            .await;
+    let app = spawn_app_with(Options { redis_url: Some(redis.url()), ..Options::default() }).await;
     let erased = app.participant().await;
     let kept = app.participant().await;
     let mut erased_ws = app.ws(&erased.token).await;
