@@ -6,7 +6,7 @@ import { t, lang, setLang, applyDom, errMsg } from './i18n.js';
 import { S, hooks, view, now, openRound } from './state.js';
 import { connect, drop, start, tick, renderQ } from './attempt.js';
 import { showResult, mine } from './result.js';
-import { setCommunes, settle, communeCode } from './picker.js';
+import { setCommunes, settle, communeCode, reset } from './picker.js';
 
 const API = `/api/contests/${enc(slug)}`;
 const LANG_KEY = 'thiluat:lang';
@@ -41,9 +41,24 @@ async function init() {
 	$('info').hidden = false;
 	render();
 	S.auth ? lobby() : view('auth');
-	const pr = enc(S.contest.province_code || '');
-	communesReady = (pr ? api(`/api/communes?province=${pr}`) : Promise.resolve(null)).then((c) =>
-		setCommunes(Array.isArray(c?.data) ? c.data : S.contest.units, (x) => {
+	// The commune picker offers the communes of the contest's scope, never its units: one
+	// province's at once, else those of the province chosen first.
+	const provs = S.contest.scope?.provinces || [];
+	const only = provs.length === 1 ? provs[0].code : '';
+	$('prov-box').hidden = !!only;
+	inp('province').required = !only;
+	$('province').replaceChildren(h('option', { value: '' }, t('choose')), ...provs.map((p) => h('option', { value: p.code }, p.name)));
+	inp('province').onchange = () => (reset(), communes(inp('province').value));
+	communes(only);
+	const commune = S.contest.unit_mode === 'commune';
+	$('unit-box').hidden = commune; // the unit is the commune itself
+	inp('unit_code').required = !commune;
+}
+/** Loads a province's communes into the picker ('' empties it until a province is chosen). @param {string} code */
+function communes(code) {
+	inp('commune_code').disabled = !code;
+	communesReady = (code ? api(`/api/communes?province=${enc(code)}`) : Promise.resolve(null)).then((c) =>
+		setCommunes(Array.isArray(c?.data) ? c.data : [], (x) => {
 			if (S.contest.units.some((u) => u.code === x.code)) inp('unit_code').value = x.code;
 		}));
 }
@@ -97,9 +112,10 @@ async function register(ev) {
 	/** @type {Record<string, unknown>} */
 	const body = {
 		full_name: v('full_name'), dob: v('dob'), sex: v('sex'), phone: v('phone'),
-		commune_code: communeCode || v('commune_code'), unit_code: v('unit_code'),
+		commune_code: communeCode || v('commune_code'),
 		consent: { given: inp('consent').checked, version: S.contest.consent.version },
 	};
+	if (S.contest.unit_mode !== 'commune') body.unit_code = v('unit_code');
 	if (v('cccd')) body.cccd = v('cccd');
 	if (v('occupation')) body.occupation = v('occupation');
 	const referral = load('ref');

@@ -11,7 +11,7 @@ export const en = {
 	reg_h: 'Register', reg_hint: 'Fields marked * are required.', f_name: 'Full name *', f_dob_req: 'Date of birth *',
 	f_sex: 'Sex *', choose: '— Choose —', male: 'Male', female: 'Female', f_phone_req: 'Phone number *',
 	h_phone: 'A 10-digit mobile number, e.g. 0912345678.', f_occ: 'Occupation', f_cccd: 'Citizen ID (CCCD)', cccd_opt: '(optional)',
-	f_commune: 'Commune or ward *', h_commune: 'Type the name (marks optional), then pick it from the list.',
+	f_province: 'Province or city of residence *', f_commune: 'Commune or ward *', h_commune: 'Type the name (marks optional), then pick it from the list.',
 	f_unit: 'Participating unit *', consent_h: 'Consent to personal data processing *',
 	consent_chk: 'I have read and agree to the processing of my personal data described above.', reg_go: 'Register',
 	lobby_h: 'Take the test', hello: 'Hello', logout: 'Sign out', start: 'Start the test', quiz_label: 'Test',

@@ -12,7 +12,7 @@ export const vi = {
 	reg_h: 'Đăng ký dự thi', reg_hint: 'Mục có dấu * là bắt buộc.', f_name: 'Họ và tên *', f_dob_req: 'Ngày sinh *',
 	f_sex: 'Giới tính *', choose: '— Chọn —', male: 'Nam', female: 'Nữ', f_phone_req: 'Số điện thoại *',
 	h_phone: 'Số di động 10 chữ số, ví dụ 0912345678.', f_occ: 'Nghề nghiệp', f_cccd: 'Số CCCD', cccd_opt: '(không bắt buộc)',
-	f_commune: 'Xã, phường, đặc khu *', h_commune: 'Gõ tên (có thể không dấu) rồi chọn trong danh sách.',
+	f_province: 'Tỉnh, thành phố nơi cư trú *', f_commune: 'Xã, phường, đặc khu *', h_commune: 'Gõ tên (có thể không dấu) rồi chọn trong danh sách.',
 	f_unit: 'Đơn vị dự thi *', consent_h: 'Đồng ý xử lý dữ liệu cá nhân *',
 	consent_chk: 'Tôi đã đọc và đồng ý với việc xử lý dữ liệu cá nhân như trên.', reg_go: 'Đăng ký',
 	lobby_h: 'Làm bài thi', hello: 'Xin chào', logout: 'Đăng xuất', start: 'Bắt đầu làm bài', quiz_label: 'Bài thi',

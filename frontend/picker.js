@@ -22,6 +22,13 @@ export function setCommunes(communes, picked) {
 	if (box().value && !communeCode) document.activeElement === box() ? render() : settle();
 }
 
+/** Forgets the typed commune (another province was chosen). */
+export function reset() {
+	box().value = '';
+	communeCode = '';
+	close();
+}
+
 /** Best first: exact name, exact prefix, folded name, folded prefix, folded word start, folded anywhere. @param {string} q */
 export function search(q) {
 	const n = norm(q), f = fold(q);

@@ -14,6 +14,7 @@ interface Contest {
   cccd_required: boolean; min_age: number | null;
   occupation_required?: boolean; occupations?: { code: string; label: string }[];
   consent: { version: string; text: string }; province_code: string | null; rounds: Round[]; units: Unit[];
+  scope?: { national: boolean; provinces: { code: string; name: string }[] }; unit_mode?: 'list' | 'commune';
 }
 interface Question { id: number; text: string; multi: boolean; options: { id: number; text: string }[] }
 interface Result {

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use crate::contest::bank::{self, BankQuestion};
 use crate::contest::draw::{self, Drawable};
 use crate::contest::{ContestDefinition, RoundDefinition};
-use crate::domain::units;
+use crate::domain::{units, Scope};
 
 pub struct Imported {
     pub contest_id: i64,
@@ -100,6 +100,20 @@ pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>
         }
         None => Vec::new(),
     };
+    let scope = match (&def.scope, &def.units.communes_of_province) {
+        (Some(s), _) => Scope::parse(s.national, &s.provinces).map_err(|e| e.code()),
+        (None, Some(code)) => Scope::parse(false, std::slice::from_ref(code)).map_err(|e| e.code()),
+        (None, None) => Err("scope_required"),
+    };
+    let scope = match scope {
+        Ok(s) => Some(s),
+        Err(code) => {
+            problems.push(format!(
+                "scope: {code} (set [scope] national = true, or provinces = [\"15\"] with 2025 province codes)"
+            ));
+            None
+        }
+    };
     if !problems.is_empty() {
         bail!("the contest cannot run as defined, nothing was imported:\n- {}", problems.join("\n- "));
     }
@@ -114,17 +128,18 @@ pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>
     }
     let contest_id: i64 = sqlx::query_scalar(
         "INSERT INTO contests (slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
-         consent_version, consent_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+         consent_version, consent_text, scope_provinces) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(&def.slug)
     .bind(&def.title)
     .bind(&def.organiser)
     .bind(&rules)
-    .bind(&def.units.communes_of_province)
+    .bind(scope.as_ref().and_then(Scope::single_province))
     .bind(def.cccd_required)
     .bind(def.min_age.map(|a| a as i32))
     .bind(&def.consent_version)
     .bind(consent.trim())
+    .bind(scope.as_ref().map(Scope::to_column))
     .fetch_one(&mut *tx)
     .await?;
 

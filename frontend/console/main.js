@@ -219,7 +219,7 @@ function loginPage() {
 /** @param {Ctx} ctx */
 async function contestsPage(ctx) {
   ctx.title(t('contestsTitle'));
-  /** @type {{items: {id: number, slug: string, title: string, status: string}[]}} */
+  /** @type {{items: {id: number, slug: string, title: string, status: string, scope_set: boolean}[]}} */
   const list = await get(`/api/admin/orgs/${ctx.org}/contests`);
   add(main, 
     ctx.role !== 'viewer' ? h('p', {}, h('a', { class: 'button', href: '#/contests/new' }, t('newContest'))) : null,
@@ -230,7 +230,8 @@ async function contestsPage(ctx) {
           list.items.map((c) => [
             c.title,
             c.slug,
-            c.status === 'published' ? t('statusPublished') : t('statusDraft'),
+            [c.status === 'published' ? t('statusPublished') : t('statusDraft'),
+              c.scope_set ? null : [' — ', h('a', { href: `#/contests/${c.id}` }, t('scopeMissing'))]],
             h(
               'span',
               { class: 'row' },

@@ -34,6 +34,7 @@ interface AdminContestBody {
   rules_md: string; cccd_required: boolean; min_age: number | null; consent_version: string; consent_text: string;
   registration_opens_at: string | null; registration_closes_at: string | null; eligibility: Record<string, unknown> | null;
   logo_url: string | null; has_password: boolean; one_prize_per_person: boolean; winners_published_at: string | null;
+  scope_provinces: string[] | null; unit_mode: "list" | "commune";
 }
 interface AdminContest { contest: AdminContestBody; rounds: AdminRound[] }
 interface GroupCount { code: string; participants: number; attempts: number }

@@ -6,6 +6,7 @@ import { add, alertError, announce, clearFieldErrors, field, h, input, replace, 
 import { renderMarkdown } from './markdown.js';
 import { t, when } from './i18n.js';
 import { PROVINCES } from './provinces.js';
+import { scopeFields } from './scope.js';
 
 /** @typedef {import('./i18n.js').Key} Key */
 
@@ -83,6 +84,7 @@ export async function contestPage(ctx, id) {
   const closes = input({ type: 'datetime-local', value: toLocalInput(c?.registration_closes_at) });
   const logo = input({ type: 'url', value: c?.logo_url ?? '' });
   const onePrize = input({ type: 'checkbox', checked: c?.one_prize_per_person ?? false });
+  const scope = scopeFields(c);
   const form = h(
     'form',
     { novalidate: true, id: 'contest-form' },
@@ -92,6 +94,7 @@ export async function contestPage(ctx, id) {
     field(t('rules'), rules, { name: 'rules_md' }),
     h('h2', {}, t('preview')),
     preview,
+    scope.el,
     h(
       'fieldset',
       {},
@@ -132,6 +135,7 @@ export async function contestPage(ctx, id) {
         consent_version: consentVersion.value,
         eligibility,
         one_prize_per_person: onePrize.checked,
+        ...scope.value(),
       };
       if (minAge.value !== '') body.min_age = Number(minAge.value);
       if (password.value) body.password = password.value;
@@ -185,7 +189,8 @@ export async function unitsPage(ctx, id) {
       await load();
     });
   });
-  const province = select(PROVINCES.map(([code, name]) => [code, `${name} (${code})`]), '15');
+  const scoped = data.contest.scope_provinces ?? [];
+  const province = select(PROVINCES.map(([code, name]) => [code, `${name} (${code})`]), scoped[0] ?? '01');
   const provForm = h('form', { novalidate: true, class: 'row' }, field(t('province'), province), h('button', { type: 'submit' }, t('communesImport')));
   provForm.addEventListener('submit', (e) => {
     e.preventDefault();

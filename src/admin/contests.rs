@@ -13,7 +13,7 @@ use crate::contest::bank::Difficulty;
 use crate::contest::definition::PredictionTarget;
 use crate::contest::draw::{self, DrawGroup, Drawable};
 use crate::contest::ranking::{parse_chain, RankKey};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Scope};
 use crate::http::{ApiError, AppState};
 
 /// The organisation of a contest, or 404 for an account outside it.
@@ -71,6 +71,32 @@ pub struct ContestBody {
     registration_closes_at: Option<DateTime<FixedOffset>>,
     logo_url: Option<String>,
     one_prize_per_person: Option<bool>,
+    /// Where the contest is (the communes its participants can pick).
+    scope: Option<ScopeBody>,
+    /// `list` (units picked from the contest's list) or `commune` (the unit is the commune).
+    unit_mode: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeBody {
+    #[serde(default)]
+    national: bool,
+    #[serde(default)]
+    provinces: Vec<String>,
+}
+
+impl ContestBody {
+    /// The scope as the column stores it, once [`check_contest`] has accepted it.
+    fn scope_column(&self) -> Option<Vec<String>> {
+        let b = self.scope.as_ref()?;
+        Scope::parse(b.national, &b.provinces).ok().map(|s| s.to_column())
+    }
+    /// The single province of a one-province scope (kept in `province_code` for reports).
+    fn scope_province(&self) -> Option<String> {
+        let b = self.scope.as_ref()?;
+        Scope::parse(b.national, &b.provinces).ok()?.single_province().map(str::to_string)
+    }
 }
 
 fn check_contest(b: &ContestBody, creating: bool) -> Vec<FieldError> {
@@ -101,6 +127,14 @@ fn check_contest(b: &ContestBody, creating: bool) -> Vec<FieldError> {
     }
     if b.eligibility.as_ref().is_some_and(|e| !e.is_object()) {
         errors.push(FieldError { field: "eligibility", code: "invalid_value" });
+    }
+    if let Some(scope) = &b.scope {
+        if let Err(e) = Scope::parse(scope.national, &scope.provinces) {
+            errors.push(FieldError { field: "scope", code: e.code() });
+        }
+    }
+    if b.unit_mode.as_deref().is_some_and(|m| m != "list" && m != "commune") {
+        errors.push(FieldError { field: "unit_mode", code: "invalid_value" });
     }
     if b.logo_url.as_deref().is_some_and(|l| !l.is_empty() && !logo_ok(l)) {
         errors.push(FieldError { field: "logo_url", code: "invalid_logo" });
@@ -135,12 +169,17 @@ fn logo_ok(logo: &str) -> bool {
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let org = path.into_inner();
     who.require(org, Role::Viewer)?;
-    let rows: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, slug, title, status FROM contests WHERE organisation_id = $1 ORDER BY id")
-            .bind(org)
-            .fetch_all(&state.pg)
-            .await?;
-    Ok(HttpResponse::Ok().json(json!({"items": rows.iter().map(|r| json!({"id": r.0, "slug": r.1, "title": r.2, "status": r.3})).collect::<Vec<_>>()})))
+    let rows: Vec<(i64, String, String, String, bool)> = sqlx::query_as(
+        "SELECT id, slug, title, status, scope_provinces IS NOT NULL FROM contests WHERE organisation_id = $1 ORDER BY id",
+    )
+    .bind(org)
+    .fetch_all(&state.pg)
+    .await?;
+    // `scope_set` false: a contest from before scopes whose area could not be inferred; the
+    // console asks its organiser to set it.
+    let items: Vec<Value> =
+        rows.iter().map(|r| json!({"id": r.0, "slug": r.1, "title": r.2, "status": r.3, "scope_set": r.4})).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
 pub async fn create(
@@ -163,8 +202,9 @@ pub async fn create(
     let mut tx = state.pg.begin().await?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO contests (organisation_id, status, slug, title, organiser, rules_md, cccd_required, min_age, eligibility, \
-         consent_text, consent_version, password_hash, registration_opens_at, registration_closes_at, logo_url) \
-         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+         consent_text, consent_version, password_hash, registration_opens_at, registration_closes_at, logo_url, \
+         scope_provinces, province_code, unit_mode) \
+         VALUES ($1, 'draft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(org)
     .bind(&b.slug)
@@ -180,6 +220,9 @@ pub async fn create(
     .bind(b.registration_opens_at)
     .bind(b.registration_closes_at)
     .bind(b.logo_url.as_deref().filter(|l| !l.is_empty()))
+    .bind(b.scope_column())
+    .bind(b.scope_province())
+    .bind(b.unit_mode.as_deref().unwrap_or("list"))
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -237,7 +280,9 @@ pub async fn update(
         || b.consent_text.is_some()
         || b.password.is_some()
         || b.registration_opens_at.is_some()
-        || b.registration_closes_at.is_some();
+        || b.registration_closes_at.is_some()
+        || b.scope.is_some()
+        || b.unit_mode.is_some();
     if status == "published" && touches_rules {
         return Err(who.error(StatusCode::CONFLICT, "contest_published"));
     }
@@ -253,7 +298,10 @@ pub async fn update(
          consent_version = COALESCE($10, consent_version), password_hash = COALESCE($11, password_hash), \
          registration_opens_at = COALESCE($12, registration_opens_at), \
          registration_closes_at = COALESCE($13, registration_closes_at), logo_url = CASE WHEN $14::text IS NULL THEN logo_url ELSE NULLIF($14, '') END, \
-         one_prize_per_person = COALESCE($15, one_prize_per_person) WHERE id = $1",
+         one_prize_per_person = COALESCE($15, one_prize_per_person), \
+         scope_provinces = CASE WHEN $16::text[] IS NULL THEN scope_provinces ELSE $16 END, \
+         province_code = CASE WHEN $16::text[] IS NULL THEN province_code ELSE $17 END, \
+         unit_mode = COALESCE($18, unit_mode) WHERE id = $1",
     )
     .bind(id)
     .bind(&b.slug)
@@ -270,6 +318,9 @@ pub async fn update(
     .bind(b.registration_closes_at)
     .bind(&b.logo_url)
     .bind(b.one_prize_per_person)
+    .bind(b.scope_column())
+    .bind(b.scope_province())
+    .bind(&b.unit_mode)
     .execute(&mut *tx)
     .await
     .map_err(|e| match e {
@@ -283,6 +334,8 @@ pub async fn update(
         ("rules_md", b.rules_md.is_some()),
         ("logo_url", b.logo_url.is_some()),
         ("one_prize_per_person", b.one_prize_per_person.is_some()),
+        ("scope", b.scope.is_some()),
+        ("unit_mode", b.unit_mode.is_some()),
     ]
     .into_iter()
     .filter(|(_, c)| *c)
@@ -613,8 +666,8 @@ pub async fn publish(
 ) -> Result<HttpResponse, ApiError> {
     let contest = path.into_inner();
     let org = contest_org(&state.pg, &who, contest, Role::Organiser).await?;
-    let (title, rules, consent, status): (String, String, String, String) =
-        sqlx::query_as("SELECT title, rules_md, consent_text, status FROM contests WHERE id = $1")
+    let (title, rules, consent, status, scope): (String, String, String, String, Option<Vec<String>>) =
+        sqlx::query_as("SELECT title, rules_md, consent_text, status, scope_provinces FROM contests WHERE id = $1")
             .bind(contest)
             .fetch_one(&state.pg)
             .await?;
@@ -628,11 +681,17 @@ pub async fn publish(
     if consent.trim().is_empty() {
         problems.push("the consent text for personal data is empty".into());
     }
-    let unit_count: i64 = sqlx::query_scalar("SELECT count(*) FROM units WHERE contest_id = $1")
-        .bind(contest)
-        .fetch_one(&state.pg)
-        .await?;
-    if unit_count == 0 {
+    if Scope::from_column(scope).is_none() {
+        problems.push("the contest has no scope (phạm vi): choose one or more provinces, or the whole country".into());
+    }
+    let (unit_count, unit_mode): (i64, String) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM units WHERE contest_id = $1), unit_mode FROM contests WHERE id = $1",
+    )
+    .bind(contest)
+    .fetch_one(&state.pg)
+    .await?;
+    // A contest whose units are the communes gets them as people register.
+    if unit_count == 0 && unit_mode == "list" {
         problems.push("the contest has no units (đơn vị dự thi)".into());
     }
     let bank: Vec<(i64, String, String)> =

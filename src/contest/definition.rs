@@ -22,7 +22,20 @@ pub struct ContestDefinition {
     #[serde(default)]
     pub min_age: Option<u32>,
     pub units: UnitsDefinition,
+    /// Where the contest is; when absent, the province of `units.communes_of_province`.
+    #[serde(default)]
+    pub scope: Option<ScopeDefinition>,
     pub rounds: Vec<RoundDefinition>,
+}
+
+/// `[scope]` with `national = true`, or `provinces = ["15", "01"]` (2025 province codes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeDefinition {
+    #[serde(default)]
+    pub national: bool,
+    #[serde(default)]
+    pub provinces: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,12 +6,14 @@ pub mod collation;
 pub mod occupation;
 pub mod person;
 pub mod phone;
+pub mod scope;
 pub mod text;
 pub mod units;
 
 pub use cccd::Cccd;
 pub use person::{age_on, parse_dob, FullName, Sex};
 pub use phone::Phone;
+pub use scope::Scope;
 pub use text::{fold, nfc, normalize_tone_placement};
 pub use units::{Commune, DATA_VERSION};
 

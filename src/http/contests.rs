@@ -49,6 +49,14 @@ pub async fn contest(
         "consent": { "version": contest.consent_version, "text": contest.consent_text },
         "consent_html": super::markdown::render(&contest.consent_text),
         "province_code": contest.province_code,
+        // The registration form's commune picker offers the communes of these provinces.
+        "scope": {
+            "national": contest.scope() == crate::domain::Scope::National,
+            "provinces": contest.scope().provinces().iter()
+                .map(|(code, name)| json!({"code": code, "name": name}))
+                .collect::<Vec<_>>(),
+        },
+        "unit_mode": contest.unit_mode,
         "rounds": rounds.iter().map(|r| json!({
             "id": r.id,
             "title": r.title,

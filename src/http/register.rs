@@ -155,6 +155,7 @@ pub async fn register(
         values.map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default()
     };
     let (provinces, communes) = (listed("provinces"), listed("communes"));
+    let scope = contest.scope();
     let commune = required(&b.commune_code, "commune_code", &mut errors).and_then(|code| {
         let found = units::commune(code);
         match found {
@@ -167,6 +168,9 @@ pub async fn register(
             {
                 errors.push(FieldError { field: "commune_code", code: "not_eligible" })
             }
+            // The commune picker offers only the contest's scope; a request naming another
+            // commune did not come from it.
+            Some(c) if !scope.contains(c) => errors.push(FieldError { field: "commune_code", code: "outside_scope" }),
             Some(_) => {}
         }
         found
@@ -175,8 +179,14 @@ pub async fn register(
     if device_id.is_some_and(|d| d.chars().count() > 128) {
         errors.push(FieldError { field: "device_id", code: "too_long" });
     }
-    let unit_code = required(&b.unit_code, "unit_code", &mut errors).map(str::to_string);
-    if let Some(code) = &unit_code {
+    let commune_is_unit = contest.unit_mode == "commune";
+    let unit_code = if commune_is_unit {
+        // The participant's unit is their commune: no unit list to pick from.
+        commune.map(|c| c.code.clone())
+    } else {
+        required(&b.unit_code, "unit_code", &mut errors).map(str::to_string)
+    };
+    if let (Some(code), false) = (&unit_code, commune_is_unit) {
         if !pg::unit_exists(&state.pg, contest.id, code).await? {
             errors.push(FieldError { field: "unit_code", code: "unknown_unit" });
         }
@@ -201,6 +211,11 @@ pub async fn register(
 
     let keys = &state.keys;
     state.limit(&state.limiters.register_phone, &hex::encode(keys.lookup_hmac("phone", phone.as_str())), lang)?;
+    // The commune's unit row and the participant together: a refused registration adds nothing.
+    let mut tx = state.pg.begin().await?;
+    if commune_is_unit {
+        pg::ensure_commune_unit(&mut tx, contest.id, commune).await?;
+    }
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO participants (contest_id, full_name, dob, sex, phone_enc, phone_hmac, phone_masked, cccd_enc, \
          cccd_hmac, commune_code, units_version, unit_code, consent_at, consent_version, occupation, address_hmac, device_hmac) \
@@ -222,10 +237,11 @@ pub async fn register(
     .bind(occupation.map(Occupation::as_str))
     .bind((!address.is_empty()).then(|| keys.lookup_hmac("address", &address)))
     .bind(device_id.map(|d| keys.lookup_hmac("device", d)))
-    .fetch_one(&state.pg)
+    .fetch_one(&mut *tx)
     .await;
     match inserted {
         Ok(id) => {
+            tx.commit().await?;
             tracing::info!(participant.id = id, contest.id = contest.id, phone = %phone.masked(), "participant registered");
             let code = referral_code(&state, id, contest.id, b.referral.as_deref()).await;
             Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str(), &code))

@@ -19,7 +19,8 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<PgPool> {
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations").run(pool).await.context("running migrations")
+    sqlx::migrate!("./migrations").run(pool).await.context("running migrations")?;
+    backfill_scopes(pool).await.context("setting the scope of older contests")
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -41,6 +42,40 @@ pub struct ContestRow {
     pub occupation_required: bool,
     /// Branding: the organising body's logo (a same-origin path or a small data: image).
     pub logo_url: Option<String>,
+    /// NULL: not set (legacy); `{}`: the whole country; else 2025 province codes.
+    pub scope_provinces: Option<Vec<String>>,
+    /// `list`: the unit is picked from the contest's units; `commune`: it is the commune.
+    pub unit_mode: String,
+}
+
+impl ContestRow {
+    /// A contest without a scope (made before scopes existed, never fixed) offers the whole
+    /// country: its participants still pick a real commune, never a unit.
+    pub fn scope(&self) -> crate::domain::Scope {
+        crate::domain::Scope::from_column(self.scope_provinces.clone()).unwrap_or(crate::domain::Scope::National)
+    }
+}
+
+/// Contests made before scopes existed get the provinces of the 2025 communes among their
+/// units (the communes are known here, not in SQL). The rest keep no scope and their console
+/// says so; idempotent, so it runs after every migration.
+async fn backfill_scopes(pool: &PgPool) -> sqlx::Result<()> {
+    let unset: Vec<(i64, Vec<String>)> = sqlx::query_as(
+        "SELECT c.id, array_agg(u.code) FROM contests c JOIN units u ON u.contest_id = c.id \
+         WHERE c.scope_provinces IS NULL AND u.kind = 'commune' GROUP BY c.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (id, codes) in unset {
+        if let Some(scope) = crate::domain::Scope::of_communes(codes.iter().map(String::as_str)) {
+            sqlx::query("UPDATE contests SET scope_provinces = $2 WHERE id = $1 AND scope_provinces IS NULL")
+                .bind(id)
+                .bind(scope.to_column())
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A published contest (drafts do not exist for the public).
@@ -48,7 +83,7 @@ pub async fn contest_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<C
     sqlx::query_as(
         "SELECT id, slug, title, organiser, rules_md, province_code, cccd_required, min_age, \
          consent_version, consent_text, registration_opens_at, registration_closes_at, eligibility, password_hash, \
-         occupation_required, logo_url FROM contests WHERE slug = $1 AND status = 'published'",
+         occupation_required, logo_url, scope_provinces, unit_mode FROM contests WHERE slug = $1 AND status = 'published'",
     )
     .bind(slug)
     .fetch_optional(pool)
@@ -164,6 +199,25 @@ pub async fn unit_exists(pool: &PgPool, contest_id: i64, code: &str) -> sqlx::Re
         .bind(code)
         .fetch_one(pool)
         .await
+}
+
+/// A contest whose units are the participants' communes gets each commune's unit row when
+/// its first participant registers.
+pub async fn ensure_commune_unit(
+    conn: &mut sqlx::PgConnection,
+    contest_id: i64,
+    commune: &crate::domain::Commune,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO units (contest_id, code, name, kind) VALUES ($1, $2, $3, 'commune') \
+         ON CONFLICT (contest_id, code) DO NOTHING",
+    )
+    .bind(contest_id)
+    .bind(&commune.code)
+    .bind(&commune.name)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Who a question belongs to: a contest imported from a file, or an organisation's bank

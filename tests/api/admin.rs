@@ -121,7 +121,8 @@ async fn a_contest_from_nothing_to_finalised_results_through_the_api() {
 
     let (status, created) = app
         .call(Some(&organiser), "POST", &format!("/api/admin/orgs/{org}/contests"), Body::Json(json!({
-            "slug": "tim-hieu-2027", "title": "Tìm hiểu pháp luật 2027", "organiser": "Sở Tư pháp tỉnh Lào Cai", "cccd_required": false
+            "slug": "tim-hieu-2027", "title": "Tìm hiểu pháp luật 2027", "organiser": "Sở Tư pháp tỉnh Lào Cai", "cccd_required": false,
+            "scope": {"provinces": ["15"]}
         })))
         .await;
     assert_eq!(status, 201, "{created}");
@@ -378,7 +379,7 @@ async fn authorization_matrix() {
             Some(&admin),
             "POST",
             &format!("/api/admin/orgs/{org}/contests"),
-            Body::Json(json!({"slug": "c-a", "title": "C", "organiser": "O"})),
+            Body::Json(json!({"slug": "c-a", "title": "C", "organiser": "O", "scope": {"provinces": ["15"]}})),
         )
         .await;
     let contest = c["id"].as_i64().expect("contest");
@@ -654,7 +655,8 @@ async fn registration_window_password_and_eligibility_are_enforced() {
         .call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/contests"), Body::Json(json!({
             "slug": "kin", "title": "Cuộc thi nội bộ", "organiser": "Sở", "rules_md": "# Thể lệ\n<script>alert(1)</script>",
             "consent_text": "Đồng ý", "consent_version": "1", "password": "mat-khau-cuoc-thi",
-            "eligibility": {"provinces": ["15"]}, "registration_closes_at": now_plus_hours(1)
+            "eligibility": {"provinces": ["15"]}, "registration_closes_at": now_plus_hours(1),
+            "scope": {"national": true}
         })))
         .await;
     let contest = c["id"].as_i64().expect("contest");

@@ -23,5 +23,6 @@ mod registration;
 mod report;
 pub mod reports;
 mod review;
+mod scope;
 mod survey;
 mod winners;

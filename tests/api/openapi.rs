@@ -655,7 +655,7 @@ async fn real_answers_match_the_documented_schemas() {
     let slug = format!("oas-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let contest_body = json!({
         "slug": slug, "title": "Tìm hiểu pháp luật", "organiser": "Sở Tư pháp", "rules_md": "# Thể lệ",
-        "consent_text": "Tôi đồng ý.", "consent_version": "v1", "min_age": 14,
+        "consent_text": "Tôi đồng ý.", "consent_version": "v1", "min_age": 14, "scope": {"provinces": ["15"]},
     });
     let (s, b) = app.call(Some(&admin), "POST", &contests, Body::Json(contest_body.clone())).await;
     c.answer("post", "/api/admin/orgs/{org}/contests", s, &b);

@@ -108,7 +108,7 @@ async fn a_units_tree_imports_from_xlsx_and_a_bad_tree_imports_nothing() {
             Some(&admin),
             "POST",
             &format!("/api/admin/orgs/{org}/contests"),
-            Body::Json(json!({"slug": "don-vi", "title": "T", "organiser": "Sở"})),
+            Body::Json(json!({"slug": "don-vi", "title": "T", "organiser": "Sở", "scope": {"provinces": ["15"]}})),
         )
         .await;
     let contest = c["id"].as_i64().expect("contest");
@@ -293,7 +293,7 @@ async fn publishing_lists_a_round_that_closes_before_registration_opens() {
             &format!("/api/admin/orgs/{org}/contests"),
             Body::Json(json!({
                 "slug": "cua-so", "title": "T", "organiser": "Sở", "rules_md": "Thể lệ", "consent_text": "Đồng ý",
-                "registration_opens_at": at(48), "registration_closes_at": at(96)
+                "registration_opens_at": at(48), "registration_closes_at": at(96), "scope": {"provinces": ["15"]}
             })),
         )
         .await;

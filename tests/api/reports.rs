@@ -23,10 +23,11 @@ pub struct Case {
     pub phones: Vec<String>,
 }
 
-/// The fixture contest owned by a fresh organisation, both rounds closed, units U1–U3.
+/// The fixture contest owned by a fresh organisation, both rounds closed, units U1–U3, open
+/// to the whole country (the statistics group people from several provinces).
 pub async fn owned_contest(app: &TestApp, slug: &str) -> (Admin, i64, i64) {
     let (org, email) = app.org_with_admin(slug).await;
-    sqlx::query("UPDATE contests SET organisation_id = $1, cccd_required = FALSE")
+    sqlx::query("UPDATE contests SET organisation_id = $1, cccd_required = FALSE, scope_provinces = '{}'")
         .bind(org)
         .execute(&app.pg)
         .await

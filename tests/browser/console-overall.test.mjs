@@ -59,6 +59,7 @@ before(async () => {
   const contest = ok(await call('POST', `/api/admin/orgs/${admin.org}/contests`, {
     slug: SLUG, title: TITLE, organiser: 'Sở Tư pháp tỉnh Lào Cai', rules_md: 'Mỗi tuần một đợt thi.',
     cccd_required: false, consent_text: 'Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi.', consent_version: '1',
+    scope: { provinces: ['15'] },
   }), 201).id;
   ok(await call('POST', `/api/admin/contests/${contest}/units`, UNITS));
   const now = Date.now();
@@ -244,6 +245,7 @@ test('before publishing, the occupation can be made required from the same page'
   const draft = ok(await call('POST', `/api/admin/orgs/${admin.org}/contests`, {
     slug: 'chung-cuoc-ban-nhap', title: 'Cuộc thi bản nháp', organiser: 'Sở Tư pháp tỉnh Lào Cai', rules_md: 'Thể lệ.',
     cccd_required: false, consent_text: 'Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi.', consent_version: '1',
+    scope: { provinces: ['15'] },
   }), 201).id;
   const { context, page, problems } = await desktop(browser);
   try {

@@ -106,6 +106,7 @@ before(async () => {
   const contest = ok(await call('POST', `/api/admin/orgs/${admin.org}/contests`, {
     slug: SLUG, title: TITLE, organiser: 'Sở Tư pháp tỉnh Lào Cai', rules_md: 'Mỗi người thi một lượt.',
     cccd_required: false, consent_text: 'Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi.', consent_version: '1',
+    scope: { provinces: ['15'] },
   }), 201).id;
   ok(await call('POST', `/api/admin/contests/${contest}/units`, UNITS));
   const now = Date.now();

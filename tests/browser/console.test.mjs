@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { createAdmin, startServer } from './lib/server.mjs';
-import { launch } from './lib/phone.mjs';
+import { launch, phone, randomPhone, shot } from './lib/phone.mjs';
 import { assertAccessible, consoleScreen } from './lib/axe.mjs';
 import { desktop } from './lib/console.mjs';
 
@@ -33,20 +33,47 @@ after(async () => {
 });
 
 
-/** A citizen registers over HTTP, then plays in a browser page over the real websocket. */
+/**
+ * A citizen registers on a phone through the form, as a person does: types, picks the commune
+ * from the picker by typing part of its name, picks the unit, ticks consent. The picker's
+ * options must all be communes of the contest's province (Lào Cai, 15): never the contest's
+ * units, never another province's communes.
+ * @returns {Promise<{token: string, participant_id: number}>}
+ */
 async function registerCitizen() {
-  const phone = `09${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  const res = await fetch(`${server.base}/api/contests/${SLUG}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      full_name: 'Lò Thị Mai', dob: '1998-03-08', sex: 'female', phone,
-      commune_code: '02647', unit_code: 'STP-1', consent: { given: true, version: '2' },
-    }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 201, JSON.stringify(body));
-  return /** @type {{token: string, participant_id: number}} */ (body);
+  const lawful = new Set((await (await fetch(`${server.base}/api/communes?province=15`)).json()).map((/** @type {{name: string}} */ c) => c.name));
+  assert.equal(lawful.size, 99, "Lào Cai's 2025 communes (the oracle)");
+  const { context, page } = await phone(browser);
+  try {
+    await page.goto(`${server.base}/c/${SLUG}`);
+    const reg = page.locator('#reg');
+    await reg.getByLabel('Họ và tên').fill('Lò Thị Mai');
+    await reg.getByLabel('Ngày sinh').fill('1998-03-08');
+    await reg.getByLabel('Giới tính').selectOption({ label: 'Nữ' });
+    await reg.getByLabel('Số điện thoại').fill(randomPhone());
+    assert.equal(await page.locator('#prov-box').isHidden(), true, 'one province: no province to choose');
+    // "pho" matches the unit "Phòng Phổ biến" too: a picker listing units would show it.
+    const commune = reg.getByLabel('Xã, phường, đặc khu');
+    await commune.pressSequentially('pho');
+    await page.locator('#pick [role="option"]').first().waitFor();
+    const offered = await page.locator('#pick [role="option"]').allInnerTexts();
+    assert.ok(offered.length >= 3, `several matches: ${offered}`);
+    for (const name of offered) assert.ok(lawful.has(name), `"${name}" offered, which is not a commune of Lào Cai`);
+    await commune.fill('');
+    await commune.pressSequentially('lao cai');
+    await page.locator('#pick [role="option"]', { hasText: 'Phường Lào Cai' }).click();
+    assert.equal(await commune.inputValue(), 'Phường Lào Cai');
+    await reg.getByLabel('Đơn vị dự thi').selectOption({ label: 'Phòng Phổ biến' });
+    await reg.getByLabel(/đồng ý với việc xử lý dữ liệu/).check();
+    await reg.getByRole('button', { name: 'Đăng ký' }).tap();
+    await page.getByRole('button', { name: 'Bắt đầu làm bài' }).waitFor();
+    await shot(page, '15-registered-console-contest');
+    const auth = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || 'null'), `thiluat:${SLUG}:auth`);
+    assert.ok(auth?.token, 'registered: the credential is on the phone');
+    return { token: auth.token, participant_id: auth.participant_id };
+  } finally {
+    await context.close();
+  }
 }
 
 test('an organiser runs a whole contest from the console while a citizen plays', { timeout: 150_000 }, async () => {
@@ -87,6 +114,9 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     assert.equal(await page.locator('#rules-preview li').count(), 2);
     await page.getByLabel('Nội dung đồng ý xử lý dữ liệu cá nhân').fill('Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi để tổ chức cuộc thi.');
     await page.getByLabel('Phiên bản nội dung đồng ý').fill('2');
+    // Where the contest is: one province, Lào Cai.
+    await page.getByLabel('Một tỉnh, thành phố').check();
+    await page.getByLabel('Tỉnh, thành phố của cuộc thi').selectOption({ label: 'Tỉnh Lào Cai' });
     await consoleScreen(page, '03-wizard-contest');
     // A bad slug is refused with the error next to its field; the rest of the form stays.
     const slug = page.getByLabel('Đường dẫn (slug)');
