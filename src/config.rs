@@ -126,6 +126,9 @@ pub struct PowConfig {
     pub address_soft_per_minute: u32,
     /// Attempt starts per minute of one participant above which they are suspicious.
     pub participant_starts_soft_per_minute: u32,
+    /// Registrations per hour from one browser (its device id) above which it is suspicious:
+    /// a phone shared by a couple is normal, a third entry is what src/abuse flags.
+    pub device_soft_per_hour: u32,
     /// Seconds a challenge stays valid.
     pub expiry_s: u64,
 }
@@ -211,6 +214,7 @@ impl Default for PowConfig {
             load_per_minute: 1_200,
             address_soft_per_minute: 120,
             participant_starts_soft_per_minute: 10,
+            device_soft_per_hour: crate::abuse::rules::DEVICE_BURST as u32 - 1,
             expiry_s: 300,
         }
     }
@@ -327,6 +331,9 @@ impl Config {
         if let Some(v) = get("POW_PARTICIPANT_STARTS_SOFT_PER_MINUTE") {
             self.pow.participant_starts_soft_per_minute = parse("THILUAT_POW_PARTICIPANT_STARTS_SOFT_PER_MINUTE", v)?;
         }
+        if let Some(v) = get("POW_DEVICE_SOFT_PER_HOUR") {
+            self.pow.device_soft_per_hour = parse("THILUAT_POW_DEVICE_SOFT_PER_HOUR", v)?;
+        }
         if let Some(v) = get("POW_EXPIRY_S") {
             self.pow.expiry_s = parse("THILUAT_POW_EXPIRY_S", v)?;
         }
@@ -353,8 +360,9 @@ impl Config {
             || p.load_per_minute == 0
             || p.address_soft_per_minute == 0
             || p.participant_starts_soft_per_minute == 0
+            || p.device_soft_per_hour == 0
         {
-            bail!("pow expiry_s and the per-minute thresholds must be > 0");
+            bail!("pow expiry_s and the per-minute and per-hour thresholds must be > 0");
         }
         Ok(())
     }

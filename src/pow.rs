@@ -83,6 +83,11 @@ pub fn solve(challenge: &str, difficulty: u8) -> u64 {
     (0u64..).find(|c| solves(challenge, *c, difficulty)).unwrap_or_default()
 }
 
+fn per_hour(n: u32) -> Quota {
+    let n = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    Quota::per_hour(n).allow_burst(n)
+}
+
 fn per_minute(n: u32) -> Quota {
     let n = NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
     Quota::per_minute(n).allow_burst(n)
@@ -98,9 +103,39 @@ pub struct Pow {
     /// Node-local meters: past them, the node is under load and challenges everyone.
     register_load: Arc<Direct>,
     start_load: Arc<Direct>,
-    /// Soft limits: keys past them are suspicious and get the harder challenge.
+    /// Soft limits. An address past its own is only busy (a school or a carrier's NAT): at
+    /// most the easy challenge. A device or a participant past theirs behaves like a script
+    /// and gets the harder one.
     address_soft: Arc<Keyed>,
+    /// Counts each browser's successful registrations; one past its limit is remembered in
+    /// `flagged_devices` (key -> until, Unix seconds) for an hour.
+    device_soft: Arc<Keyed>,
+    flagged_devices: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
     participant_soft: Arc<Keyed>,
+}
+
+/// A fixed-size key for a device id, whatever the client sent (its length is checked later).
+fn device_key(device: &str) -> String {
+    hex::encode(&Sha256::digest(device.as_bytes())[..12])
+}
+
+/// Who asks, as far as the challenge's difficulty goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Requester<'a> {
+    /// A registration: the network address, and the page's device id when it sent one
+    /// (frontend/pow.js; a client that runs no page script sends none).
+    Registrant { address: &'a str, device: Option<&'a str> },
+    /// An attempt start by this participant.
+    Participant(i64),
+}
+
+impl Requester<'_> {
+    fn purpose(&self) -> Purpose {
+        match self {
+            Requester::Registrant { .. } => Purpose::Register,
+            Requester::Participant(_) => Purpose::Start,
+        }
+    }
 }
 
 impl Pow {
@@ -109,6 +144,8 @@ impl Pow {
             register_load: Arc::new(RateLimiter::direct(per_minute(config.load_per_minute))),
             start_load: Arc::new(RateLimiter::direct(per_minute(config.load_per_minute))),
             address_soft: Arc::new(RateLimiter::keyed(per_minute(config.address_soft_per_minute))),
+            device_soft: Arc::new(RateLimiter::keyed(per_hour(config.device_soft_per_hour))),
+            flagged_devices: Arc::default(),
             participant_soft: Arc::new(RateLimiter::keyed(per_minute(config.participant_starts_soft_per_minute))),
             config,
             keys,
@@ -123,28 +160,61 @@ impl Pow {
 
     /// Forgets recovered keys of the soft limits (with the other limiters' housekeeping).
     pub fn housekeeping(&self) {
-        for l in [&self.address_soft, &self.participant_soft] {
+        for l in [&self.address_soft, &self.device_soft, &self.participant_soft] {
             l.retain_recent();
             l.shrink_to_fit();
         }
+        let now_s = chrono::Utc::now().timestamp();
+        if let Ok(mut flagged) = self.flagged_devices.lock() {
+            flagged.retain(|_, until| *until > now_s);
+        }
+    }
+
+    /// A registration from this browser went through: its next ones get the harder challenge
+    /// once it has registered more than `device_soft_per_hour` people within an hour.
+    pub fn registered(&self, device: Option<&str>) {
+        let Some(device) = device.filter(|_| self.config.enabled) else { return };
+        let key = device_key(device);
+        if self.device_soft.check_key(&key).is_err() {
+            if let Ok(mut flagged) = self.flagged_devices.lock() {
+                flagged.insert(key, chrono::Utc::now().timestamp() + 3600);
+            }
+        }
+    }
+
+    fn flagged(&self, device: &str) -> bool {
+        let now_s = chrono::Utc::now().timestamp();
+        self.flagged_devices.lock().is_ok_and(|f| f.get(&device_key(device)).is_some_and(|until| *until > now_s))
     }
 
     /// The difficulty this request needs, `None` when it needs no challenge. Every call
-    /// counts towards the load meter and `key`'s soft limit.
-    fn required(&self, purpose: Purpose, key: &str) -> Option<u8> {
+    /// counts towards the load meter and the requester's soft limits. Volume from one address
+    /// alone never earns the harder challenge: a school registers 1,000 people at once.
+    fn required(&self, who: Requester<'_>) -> Option<u8> {
         if !self.config.enabled {
             return None;
         }
-        let (load, soft) = match purpose {
-            Purpose::Register => (&self.register_load, &self.address_soft),
-            Purpose::Start => (&self.start_load, &self.participant_soft),
+        let (easy, hard) =
+            (self.config.difficulty_bits, self.config.suspicious_difficulty_bits.max(self.config.difficulty_bits));
+        let (loaded, busy, automated) = match who {
+            Requester::Registrant { address, device } => {
+                let loaded = self.register_load.check().is_err();
+                let busy = self.address_soft.check_key(&address.to_string()).is_err();
+                let repeated = device.is_some_and(|d| self.flagged(d));
+                // The page always sends a device id: a busy address's requests without one
+                // come from a script, and so do many registrations from one browser (the
+                // abuse rule `registration_burst` of src/abuse/rules.rs counts the same).
+                (loaded, busy, repeated || (busy && device.is_none()))
+            }
+            Requester::Participant(id) => {
+                let loaded = self.start_load.check().is_err();
+                (loaded, false, self.participant_soft.check_key(&id.to_string()).is_err())
+            }
         };
-        let loaded = load.check().is_err();
-        let suspicious = soft.check_key(&key.to_string()).is_err();
-        if suspicious {
-            Some(self.config.suspicious_difficulty_bits.max(self.config.difficulty_bits))
-        } else if loaded || self.config.always {
-            Some(self.config.difficulty_bits)
+        if automated {
+            Some(hard)
+        } else if loaded || busy || self.config.always {
+            Some(easy)
         } else {
             None
         }
@@ -165,8 +235,9 @@ impl Pow {
 
     /// `Ok` when the request may go on: no challenge is needed, or `solution` is right,
     /// fresh, for this purpose, hard enough and used for the first time.
-    pub async fn check(&self, purpose: Purpose, key: &str, solution: Option<&Solution>) -> Result<(), PowError> {
-        let Some(needed) = self.required(purpose, key) else { return Ok(()) };
+    pub async fn check(&self, who: Requester<'_>, solution: Option<&Solution>) -> Result<(), PowError> {
+        let Some(needed) = self.required(who) else { return Ok(()) };
+        let purpose = who.purpose();
         let now_s = chrono::Utc::now().timestamp();
         let refuse = |reason| PowError::Required(self.challenge(purpose, needed, now_s, reason));
         let Some(solution) = solution else { return Err(refuse("missing")) };

@@ -111,13 +111,17 @@ pub async fn register(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let address = state.client_address(&req).unwrap_or_default();
+    let b = body.into_inner();
+    // Before any costly work (the contest lookup, the contest password's argon2), and before
+    // the address's floor: a challenged request costs the server a signature, and counting it
+    // there would halve what a school behind one address can register in a minute.
+    let device = b.device_id.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let who = crate::pow::Requester::Registrant { address: &address, device };
+    state.pow.check(who, b.pow.as_ref()).await.map_err(|e| pow_refusal(e, lang))?;
     state.limit(&state.limiters.register_address, &address, lang)?;
     let contest = pg::contest_by_slug(&state.pg, &path)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))?;
-    let b = body.into_inner();
-    // Before any costly work (the contest password's argon2).
-    state.pow.check(crate::pow::Purpose::Register, &address, b.pow.as_ref()).await.map_err(|e| pow_refusal(e, lang))?;
     let now = Utc::now();
     let window_open = contest.registration_opens_at.is_none_or(|t| t <= now)
         && contest.registration_closes_at.is_none_or(|t| now < t);
@@ -242,6 +246,7 @@ pub async fn register(
     match inserted {
         Ok(id) => {
             tx.commit().await?;
+            state.pow.registered(device_id);
             tracing::info!(participant.id = id, contest.id = contest.id, phone = %phone.masked(), "participant registered");
             let code = referral_code(&state, id, contest.id, b.referral.as_deref()).await;
             Ok(credential_response(&state, StatusCode::CREATED, id, contest.id, name.as_str(), &code))

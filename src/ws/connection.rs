@@ -270,7 +270,7 @@ async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) ->
     let pid = cred.participant_id;
     Ok(match message {
         ClientMessage::Start { round_id, request_id, pow, lang } => {
-            match state.pow.check(crate::pow::Purpose::Start, &pid.to_string(), pow.as_ref()).await {
+            match state.pow.check(crate::pow::Requester::Participant(pid), pow.as_ref()).await {
                 Ok(()) => {}
                 Err(crate::pow::PowError::Required(c)) => {
                     return Ok(ServerMessage::pow_required(c, Some(request_id.into())))

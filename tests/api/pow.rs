@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use thiluat::pow::solve;
 
@@ -193,4 +194,58 @@ impl TestApp {
             if status == 428 { self.register(&with_pow(&solution(&challenge(status, &body).0))).await.1 } else { body };
         body["token"].as_str().expect("token").to_string()
     }
+}
+
+fn busy_school(c: &mut thiluat::config::Config) {
+    c.pow.enabled = true;
+    c.pow.difficulty_bits = 6;
+    c.pow.suspicious_difficulty_bits = 12;
+    c.pow.address_soft_per_minute = 3;
+}
+
+/// Registers with this device id, solving a challenge when one comes; the difficulty asked
+/// (0 for none) and the final status.
+async fn register_from_device(app: &TestApp, device: Option<&str>) -> (u64, u16) {
+    let mut body = valid_registration();
+    if let Some(d) = device {
+        body["device_id"] = json!(d);
+    }
+    let (status, reply) = app.register(&body).await;
+    if status != 428 {
+        return (0, status);
+    }
+    let (c, _) = challenge(status, &reply);
+    body["pow"] = solution(&c);
+    let (status, reply) = app.register(&body).await;
+    assert_eq!(status, 201, "{reply}");
+    (c["difficulty"].as_u64().unwrap_or_default(), status)
+}
+
+/// A school behind one address: 1,000 people register within a minute, each on their own
+/// phone. Past the address's soft limit they get at most the easy challenge, never the hard
+/// one, which stays for what looks automated: a busy address's requests without the page's
+/// device id, and a browser that has registered three people within the hour.
+#[actix_web::test]
+async fn a_thousand_people_behind_one_address_never_get_the_hard_challenge() {
+    let app = spawn_app_with(Options { configure: Some(busy_school), ..Options::default() }).await;
+    let asked: Vec<(u64, u16)> = futures_util::stream::iter(0..1_000)
+        .map(|i| {
+            let app = &app;
+            async move { register_from_device(app, Some(&format!("school-phone-{i}"))).await }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    assert!(asked.iter().all(|(_, s)| *s == 201));
+    let easy = asked.iter().filter(|(d, _)| *d == 6).count();
+    let hard = asked.iter().filter(|(d, _)| *d == 12).count();
+    assert_eq!(hard, 0, "nobody of the school gets the hard challenge");
+    assert!(easy >= 990, "past the soft limit the easy one: {easy}");
+
+    // What looks automated: no device id from this busy address, or one browser's third entry.
+    assert_eq!(register_from_device(&app, None).await.0, 12);
+    for _ in 0..3 {
+        assert_eq!(register_from_device(&app, Some("one-browser")).await.0, 6);
+    }
+    assert_eq!(register_from_device(&app, Some("one-browser")).await.0, 12, "a browser past its third registration");
 }
