@@ -93,7 +93,7 @@ pub async fn export_csv(
     out.write_record(["id", "at", "account", "action", "object_type", "object_id", "address", "details"])
         .map_err(fail)?;
     for r in &rows {
-        out.write_record([
+        let cells = [
             r.0.to_string(),
             r.1.to_rfc3339(),
             r.2.clone().unwrap_or_default(),
@@ -102,8 +102,8 @@ pub async fn export_csv(
             r.5.clone().unwrap_or_default(),
             r.6.clone().unwrap_or_default(),
             r.7.to_string(),
-        ])
-        .map_err(fail)?;
+        ];
+        out.write_record(cells.iter().map(|c| crate::domain::text::spreadsheet_safe(c).into_owned())).map_err(fail)?;
     }
     let bytes = out.into_inner().map_err(|e| ApiError::internal(who.lang, &e))?;
     who.audit(&state.pg, Some(org), "audit.export", ("audit_log", Some(org.to_string())), json!({"rows": rows.len()}))

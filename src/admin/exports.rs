@@ -19,6 +19,7 @@ use tokio::io::AsyncReadExt;
 use super::contests::round_org;
 use super::{Organiser, Role};
 use crate::crypto::Keys;
+use crate::domain::text::spreadsheet_safe;
 use crate::domain::units;
 use crate::http::{ApiError, AppState, Lang};
 
@@ -334,7 +335,7 @@ impl Rows for RowSink {
     async fn send(&self, values: Vec<String>) -> Result<(), String> {
         let full = {
             let mut csv = self.0.csv.borrow_mut();
-            csv.write_record(&values).map_err(|e| e.to_string())?;
+            csv.write_record(values.iter().map(|v| spreadsheet_safe(v).into_owned())).map_err(|e| e.to_string())?;
             csv.get_ref().len() >= CSV_CHUNK
         };
         if full {
@@ -367,7 +368,7 @@ where
 {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, ()>>(16);
     let mut csv = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let header = csv.write_record(columns);
+    let header = csv.write_record(columns.iter().map(|c| spreadsheet_safe(c).into_owned()));
     let sink = RowSink(std::rc::Rc::new(CsvChunks { body: tx, csv: std::cell::RefCell::new(csv) }));
     actix_web::rt::spawn(async move {
         let produced = match header {

@@ -72,10 +72,66 @@ pub fn normalize_tone_placement(s: &str) -> String {
     chars.into_iter().collect::<String>().nfc().collect()
 }
 
+/// A CSV cell that a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'` (OWASP's advice for CSV injection),
+/// except a plain number ("-3", "+84912345678", "-1.5"), which stays as it is so numeric
+/// columns keep their values.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !risky || is_plain_number(cell) {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    std::borrow::Cow::Owned(format!("'{cell}"))
+}
+
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let mut parts = digits.splitn(2, ['.', ',']);
+    let whole = parts.next().unwrap_or_default();
+    let fraction = parts.next();
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn spreadsheet_safe_neutralises_formulas_and_keeps_numbers() {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-3", "-3"),
+            ("+84912345678", "+84912345678"),
+            ("-1.5", "-1.5"),
+            ("-1,5", "-1,5"),
+            ("-", "'-"),
+            ("-.5", "'-.5"),
+            ("Phường Lào Cai", "Phường Lào Cai"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_safe_cell_never_starts_a_formula(cell in "\\PC*") {
+            let safe = spreadsheet_safe(&cell);
+            let first = safe.chars().next();
+            prop_assert!(
+                !matches!(first, Some('=' | '@' | '\t' | '\r')) && (!matches!(first, Some('+' | '-')) || is_plain_number(&safe)),
+                "{:?}", safe
+            );
+        }
+    }
 
     fn nfd(s: &str) -> String {
         s.nfd().collect()

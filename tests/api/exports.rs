@@ -253,3 +253,50 @@ async fn an_xlsx_that_fails_midway_is_an_error_not_half_a_file() {
     assert_eq!(status, 200);
     assert!(String::from_utf8(csv).expect("utf8").contains(&"A".repeat(40000)));
 }
+
+/// Unit names come from organisers' files and reach the exports: a CSV cell that would run as
+/// a formula in a spreadsheet is neutralised with a leading `'`, numbers stay numbers, and
+/// XLSX cells are written as text (never formulas).
+#[actix_web::test]
+async fn cells_a_spreadsheet_would_run_are_neutralised_in_every_export() {
+    let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
+    let contest: i64 = sqlx::query_scalar("SELECT id FROM contests").fetch_one(&app.pg).await.expect("contest");
+    let (admin, _, _) = finalised_round(&app).await;
+    let formula = r#"=HYPERLINK("http://evil.example","Bấm vào đây")"#;
+    let units =
+        format!("code,name,parent_code,kind,headcount\n02647,\"{}\",,commune,10\n", formula.replace('"', "\"\""));
+    let (status, res) = app
+        .call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/units"), Body::Bytes(units.into_bytes()))
+        .await;
+    assert_eq!(status, 200, "{res}");
+    let round = app.round();
+    let read = |bytes: &[u8]| -> Vec<Vec<String>> {
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        reader.records().map(|r| r.expect("row").iter().map(String::from).collect()).collect()
+    };
+
+    let (status, results) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv")).await;
+    assert_eq!(status, 200);
+    let rows = read(&results);
+    let unit_column = thiluat::admin::exports::RESULT_COLUMNS.iter().position(|c| *c == "Đơn vị").expect("unit column");
+    assert!(rows.iter().all(|r| r[unit_column] == format!("'{formula}")), "{rows:?}");
+    assert!(rows.iter().all(|r| !r.iter().any(|c| c.starts_with('='))), "{rows:?}");
+
+    let (status, collective) = download(&app, &admin, &format!("/api/admin/contests/{contest}/collective.csv")).await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(collective.clone()).expect("utf8");
+    let rows = read(&collective);
+    assert!(text.contains(&format!("'{formula}").replace('"', "\"\"")), "{text}");
+    assert!(
+        rows.iter()
+            .flatten()
+            .all(|c| !c.starts_with(['=', '+', '@']) && (!c.starts_with('-') || c.parse::<f64>().is_ok())),
+        "{rows:?}"
+    );
+
+    // XLSX: the cell holds the text itself (a formula cell would read back empty).
+    let (status, xlsx) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.xlsx")).await;
+    assert_eq!(status, 200);
+    let sheet = thiluat::contest::bank::xlsx_rows(&xlsx).expect("valid xlsx");
+    assert!(sheet[1..].iter().all(|r| r[unit_column] == formula), "{sheet:?}");
+}
