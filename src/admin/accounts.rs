@@ -101,8 +101,10 @@ pub async fn login(
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     let email = body.email.trim().to_lowercase();
     let address = state.client_address(&req).unwrap_or_default();
+    // Counted before the hash (one script each: check and count at once), so a burst of
+    // simultaneous guesses evaluates at most the allowed number.
     for (limit, key) in [(&LOGIN_PER_ACCOUNT, &email), (&LOGIN_PER_ADDRESS, &address)] {
-        if let Some(retry) = state.throttle.check(limit, key).await.map_err(|e| internal(&e))? {
+        if let Some(retry) = state.throttle.reserve(limit, key).await.map_err(|e| internal(&e))? {
             return Err(too_many(lang, retry));
         }
     }
@@ -111,7 +113,11 @@ pub async fn login(
             .bind(&email)
             .fetch_optional(&state.pg)
             .await?;
-    let ok = state.hasher.verify(&body.password, row.as_ref().map(|r| r.1.as_str())).await.map_err(|e| internal(&e))?;
+    let ok = state
+        .hasher
+        .verify(&body.password, row.as_ref().map(|r| r.1.as_str()))
+        .await
+        .map_err(|e| ApiError::hashing(lang, &e))?;
     let orgs: Vec<i64> = match &row {
         Some((id, ..)) => {
             sqlx::query_scalar("SELECT organisation_id FROM memberships WHERE account_id = $1")
@@ -136,12 +142,11 @@ pub async fn login(
         .await?;
     }
     let Some(account) = account.filter(|_| action == "login") else {
-        for (limit, key) in [(&LOGIN_PER_ACCOUNT, &email), (&LOGIN_PER_ADDRESS, &address)] {
-            state.throttle.record_failure(limit, key).await.map_err(|e| internal(&e))?;
-        }
+        // The attempt was counted when reserved.
         return Err(ApiError::new(lang, StatusCode::UNAUTHORIZED, "credentials_invalid"));
     };
     state.throttle.reset(&LOGIN_PER_ACCOUNT, &email).await.map_err(|e| internal(&e))?;
+    state.throttle.refund(&LOGIN_PER_ADDRESS, &address).await.map_err(|e| internal(&e))?;
     // A new token at every login: a session fixed before login is never promoted.
     start_session(&req, &state, account).await.map_err(|e| internal(&e))
 }
@@ -278,7 +283,7 @@ pub async fn add_member(
         Some(id) => id,
         None => {
             let password = temporary_password();
-            let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+            let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::hashing(who.lang, &e))?;
             temporary = Some(password);
             sqlx::query_scalar(
                 "INSERT INTO accounts (email, display_name, password_hash) VALUES ($1, $2, $3) RETURNING id",
@@ -395,7 +400,7 @@ pub async fn reset_password(
         return Err(who.error(StatusCode::CONFLICT, "member_elsewhere"));
     }
     let password = temporary_password();
-    let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    let hash = state.hasher.hash(&password).await.map_err(|e| ApiError::hashing(who.lang, &e))?;
     let mut tx = state.pg.begin().await?;
     sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
         .bind(account)
@@ -426,15 +431,14 @@ pub async fn change_password(
     let lang = who.lang;
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     let key = who.account_id.to_string();
-    if let Some(retry) = state.throttle.check(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))? {
+    if let Some(retry) = state.throttle.reserve(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))? {
         return Err(too_many(lang, retry));
     }
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
         .bind(who.account_id)
         .fetch_one(&state.pg)
         .await?;
-    if !state.hasher.verify(&body.current_password, Some(&stored)).await.map_err(|e| internal(&e))? {
-        state.throttle.record_failure(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))?;
+    if !state.hasher.verify(&body.current_password, Some(&stored)).await.map_err(|e| ApiError::hashing(lang, &e))? {
         return Err(ApiError {
             field: Some("current_password"),
             ..ApiError::new(lang, StatusCode::FORBIDDEN, "credentials_invalid")
@@ -443,7 +447,8 @@ pub async fn change_password(
     if let Err(code) = auth::check_policy(&body.new_password) {
         return Err(ApiError::invalid_fields(lang, &[crate::domain::FieldError { field: "new_password", code }]));
     }
-    let hash = state.hasher.hash(&body.new_password).await.map_err(|e| internal(&e))?;
+    state.throttle.reset(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))?;
+    let hash = state.hasher.hash(&body.new_password).await.map_err(|e| ApiError::hashing(lang, &e))?;
     let mut tx = state.pg.begin().await?;
     sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
         .bind(who.account_id)

@@ -196,7 +196,7 @@ pub async fn create(
         return Err(invalid(&who, errors));
     }
     let password_hash = match &b.password {
-        Some(p) if !p.is_empty() => Some(state.hasher.hash(p).await.map_err(|e| ApiError::internal(who.lang, &e))?),
+        Some(p) if !p.is_empty() => Some(state.hasher.hash(p).await.map_err(|e| ApiError::hashing(who.lang, &e))?),
         _ => None,
     };
     let mut tx = state.pg.begin().await?;
@@ -287,7 +287,7 @@ pub async fn update(
         return Err(who.error(StatusCode::CONFLICT, "contest_published"));
     }
     let password_hash = match &b.password {
-        Some(p) if !p.is_empty() => Some(state.hasher.hash(p).await.map_err(|e| ApiError::internal(who.lang, &e))?),
+        Some(p) if !p.is_empty() => Some(state.hasher.hash(p).await.map_err(|e| ApiError::hashing(who.lang, &e))?),
         _ => None,
     };
     let mut tx = state.pg.begin().await?;

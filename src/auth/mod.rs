@@ -10,9 +10,9 @@ pub mod password;
 pub mod session;
 pub mod throttle;
 
-pub use password::{check_policy, PasswordHasher, WEAK_PASSWORD};
+pub use password::{check_policy, HasherBusy, PasswordHasher, WEAK_PASSWORD};
 pub use session::{csrf_matches, NewSession, Session, SessionStore, IDLE_TTL, MAX_AGE};
-pub use throttle::{Limit, Throttle, LOGIN_LIMITS, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
+pub use throttle::{Limit, Throttle, CONTEST_PASSWORD_PER_ADDRESS, LOGIN_LIMITS, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
 
 /// A Redis connection and a fresh key prefix, so tests run in parallel on one Redis.
 #[cfg(test)]

@@ -28,12 +28,24 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$LuSA1X5KF9NmFH/iZBu9bg$AfkgEm3oAO4axkoiZO9EajRArzByVUKLulFntr3uDv8";
 
 /// Hashes and verifies passwords on tokio's blocking pool. Each call holds 19 MiB and tens of
-/// milliseconds of CPU, so a semaphore bounds how many run at once: a login storm queues
-/// instead of exhausting memory and starving the rest of the server. Cheap to clone.
+/// milliseconds of CPU, so a semaphore bounds how many run at once, and a node-wide rate
+/// (hashes per second) bounds how much of the CPU they can take: past it a request is refused
+/// at once with [`HasherBusy`] instead of queueing. Cheap to clone.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    rate: Arc<governor::DefaultDirectRateLimiter>,
+    computed: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// Too many password hashes this second on this node: try again in a moment (HTTP 503).
+#[derive(Debug, thiserror::Error)]
+#[error("too many password hashes this second")]
+pub struct HasherBusy;
+
+/// Hashes per second and CPU: about a third of a core's argon2id throughput (≈ 60 hashes a
+/// second per core at OWASP's parameters), so logins never take the whole machine.
+const HASHES_PER_SECOND_PER_CPU: u32 = 20;
 
 impl Default for PasswordHasher {
     /// One concurrent hash per CPU.
@@ -43,9 +55,22 @@ impl Default for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// At most `max_concurrent` (at least 1) hashes run at the same time.
+    /// At most `max_concurrent` (at least 1) hashes run at the same time, and at most
+    /// [`HASHES_PER_SECOND_PER_CPU`] times that many start in a second.
     pub fn new(max_concurrent: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))) }
+        let per_second =
+            u32::try_from(max_concurrent.max(1)).unwrap_or(u32::MAX).saturating_mul(HASHES_PER_SECOND_PER_CPU);
+        let per_second = std::num::NonZeroU32::new(per_second).unwrap_or(std::num::NonZeroU32::MIN);
+        Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            rate: Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(per_second))),
+            computed: Arc::default(),
+        }
+    }
+
+    /// How many hashes (and verifications) this hasher has computed: tests count them.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
@@ -79,7 +104,11 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
+        if self.rate.check().is_err() {
+            return Err(HasherBusy.into());
+        }
         let permit = self.permits.clone().acquire_owned().await.context("password hasher closed")?;
+        self.computed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // The permit moves into the task: if the request is cancelled, the hash still runs to
         // the end and keeps its slot until then, so the bound stays true.
         tokio::task::spawn_blocking(move || {

@@ -1,11 +1,13 @@
 //! Login throttling in Redis, so the count is shared by every node.
 //!
-//! A fixed window per key: the first failure starts the window, later failures count inside
-//! it but never extend it, so a blocked user is always free again at most `window_s` after
-//! the first failure. A success resets the key.
+//! A fixed window per key: the first attempt starts the window, later ones count inside it
+//! but never extend it, so a blocked user is always free again at most `window_s` after the
+//! first. An attempt is counted *before* the password hash it guards ([`Throttle::reserve`],
+//! one script: check and count at once), so 200 simultaneous guesses evaluate at most
+//! `max_failures` hashes; a success gives its attempt back or resets the key.
 
 use redis::aio::ConnectionManager;
-use redis::{AsyncCommands, RedisResult};
+use redis::{AsyncCommands, RedisResult, Script};
 
 /// One throttling rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub const LOGIN_LIMITS: [Limit; 2] = [
 ];
 pub const LOGIN_PER_ACCOUNT: Limit = LOGIN_LIMITS[0];
 pub const LOGIN_PER_ADDRESS: Limit = LOGIN_LIMITS[1];
+/// Wrong contest passwords per contest and address (a class types it together).
+pub const CONTEST_PASSWORD_PER_ADDRESS: Limit = Limit { name: "contest-password", max_failures: 50, window_s: 15 * 60 };
 
 /// Keys are `{prefix}throttle:{limit.name}:{key}`. Callers pass the lowercased email (or an
 /// HMAC of it) and the client IP. Organiser emails are not citizens' personal data, but they
@@ -34,11 +38,36 @@ pub const LOGIN_PER_ADDRESS: Limit = LOGIN_LIMITS[1];
 pub struct Throttle {
     conn: ConnectionManager,
     prefix: String,
+    reserve: std::sync::Arc<(Script, Script)>,
 }
 
 impl Throttle {
     pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
-        Self { conn, prefix: prefix.to_owned() }
+        let scripts = (Script::new(include_str!("lua/reserve.lua")), Script::new(include_str!("lua/refund.lua")));
+        Self { conn, prefix: prefix.to_owned(), reserve: std::sync::Arc::new(scripts) }
+    }
+
+    /// Counts an attempt before the check it guards: `Some(seconds to wait)` when `key` has
+    /// used up `limit` (the attempt must not go on), `None` when it may.
+    pub async fn reserve(&self, limit: &Limit, key: &str) -> RedisResult<Option<u64>> {
+        let pttl_ms: i64 = self
+            .reserve
+            .0
+            .key(self.counter_key(limit, key))
+            .arg(limit.max_failures)
+            .arg(limit.window_s.max(1))
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        if pttl_ms == -1 {
+            return Ok(None);
+        }
+        Ok(Some(u64::try_from(pttl_ms).map_or(limit.window_s, |ms| ms.div_ceil(1000)).clamp(1, limit.window_s.max(1))))
+    }
+
+    /// Gives back an attempt that [`Self::reserve`] counted and that succeeded.
+    pub async fn refund(&self, limit: &Limit, key: &str) -> RedisResult<()> {
+        let _: i64 = self.reserve.1.key(self.counter_key(limit, key)).invoke_async(&mut self.conn.clone()).await?;
+        Ok(())
     }
 
     fn counter_key(&self, limit: &Limit, key: &str) -> String {
@@ -121,6 +150,24 @@ mod tests {
         throttle.reset(limit, "to.chuc@stp.gov.vn").await.expect("reset");
         assert_eq!(throttle.check(limit, "to.chuc@stp.gov.vn").await.expect("check"), None);
         assert_eq!(throttle.record_failure(limit, "to.chuc@stp.gov.vn").await.expect("record"), 1);
+    }
+
+    #[tokio::test]
+    async fn reserve_counts_before_the_check_and_refund_gives_back() {
+        let (conn, prefix) = test_redis().await;
+        let throttle = Throttle::new(conn, &prefix);
+        let limit = &Limit { name: "t-reserve", max_failures: 3, window_s: 60 };
+        let tries = futures_util::future::join_all((0..50).map(|_| throttle.reserve(limit, "k"))).await;
+        let allowed = tries.iter().filter(|t| matches!(t, Ok(None))).count();
+        assert_eq!(allowed, 3, "50 at once: exactly the allowed number go on");
+        assert!(tries.iter().all(|t| t.as_ref().is_ok_and(|r| r.is_none_or(|s| (1..=60).contains(&s)))));
+        let other = throttle.reserve(limit, "other").await.expect("reserve");
+        assert_eq!(other, None, "keys are independent");
+        for _ in 0..60 {
+            throttle.refund(limit, "k").await.expect("refund");
+        }
+        assert_eq!(throttle.reserve(limit, "k").await.expect("reserve"), None, "refunds never go below zero");
+        throttle.refund(limit, "never-seen").await.expect("refund of a missing key");
     }
 
     #[tokio::test]

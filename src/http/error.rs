@@ -134,3 +134,17 @@ pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_we
 pub async fn not_found(lang: Lang) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"))
 }
+
+impl ApiError {
+    /// A password hash that failed: 503 with `Retry-After` when the node's hash rate is used up
+    /// (a login storm), else an internal error.
+    pub fn hashing(lang: Lang, cause: &anyhow::Error) -> Self {
+        if cause.is::<crate::auth::HasherBusy>() {
+            return ApiError {
+                retry_after: Some(1),
+                ..Self::new(lang, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            };
+        }
+        Self::internal(lang, cause)
+    }
+}

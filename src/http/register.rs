@@ -129,8 +129,20 @@ pub async fn register(
         return Err(ApiError::new(lang, StatusCode::FORBIDDEN, "registration_closed"));
     }
     if let Some(hash) = &contest.password_hash {
+        // Counted before the hash: guesses at the contest password cannot pile up hashes.
+        let key = format!("{}:{address}", contest.id);
+        let limit = &crate::auth::CONTEST_PASSWORD_PER_ADDRESS;
+        if let Some(retry) = state.throttle.reserve(limit, &key).await.map_err(|e| ApiError::internal(lang, &e))? {
+            return Err(ApiError {
+                retry_after: Some(retry),
+                ..ApiError::new(lang, StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+            });
+        }
         let given = b.contest_password.as_deref().unwrap_or_default();
-        if !state.hasher.verify(given, Some(hash)).await.map_err(|e| ApiError::internal(lang, &e))? {
+        let right = state.hasher.verify(given, Some(hash)).await.map_err(|e| ApiError::hashing(lang, &e))?;
+        if right {
+            state.throttle.refund(limit, &key).await.map_err(|e| ApiError::internal(lang, &e))?;
+        } else {
             return Err(ApiError {
                 field: Some("contest_password"),
                 ..ApiError::new(lang, StatusCode::FORBIDDEN, "contest_password")

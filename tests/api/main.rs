@@ -25,4 +25,5 @@ pub mod reports;
 mod review;
 mod scope;
 mod survey;
+mod throttle;
 mod winners;
