@@ -25,3 +25,4 @@ pub mod reports;
 mod review;
 mod survey;
 mod winners;
+mod wire_numbers;
