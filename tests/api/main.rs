@@ -5,6 +5,7 @@ pub mod admin;
 mod assets;
 mod attempts;
 mod bank;
+mod dead_letters;
 mod exports;
 mod extensions;
 mod fuzz_corpus;
