@@ -8,6 +8,7 @@ mod bank;
 mod dead_letters;
 mod exports;
 mod extensions;
+mod frames_e2e;
 mod fuzz_corpus;
 mod hardening;
 mod helpers;
