@@ -261,3 +261,25 @@ proptest! {
         }
     }
 }
+
+/// Over HTTP, a round id out of range in a participant's path is `404 not_found` (no such
+/// round), never a 500 or another round.
+#[actix_web::test]
+async fn round_ids_out_of_range_in_http_paths_are_not_found() {
+    let app = spawn_app().await;
+    let p = app.participant().await;
+    let attempt = uuid::Uuid::new_v4();
+    for id in ["0", "-1", "9223372036854775808", "18446744073709551616", "1e3", "1.0"] {
+        let (status, body) = app.get_json(&format!("/api/rounds/{id}/leaderboard")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "leaderboard {id}");
+        let mut res = app
+            .http
+            .get(app.url(&format!("/api/rounds/{id}/attempts/{attempt}/review")))
+            .insert_header(("authorization", format!("Bearer {}", p.token)))
+            .send()
+            .await
+            .expect("sent");
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert_eq!((res.status().as_u16(), body["error"]["code"].as_str()), (404, Some("not_found")), "review {id}");
+    }
+}
