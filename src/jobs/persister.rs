@@ -89,8 +89,8 @@ pub async fn persist_once(
     persist_batch(pg, redis, round_id, consumer, opts).await.map(|b| b.persisted + b.dead_lettered)
 }
 
-/// Claims what dead consumers left, reads one batch of this consumer's pending entries (or
-/// else new ones), writes it, acknowledges it.
+/// Claims what dead consumers left, reads one batch (this consumer's pending entries, then
+/// new ones to fill it), writes it, acknowledges what was written or set aside.
 pub async fn persist_batch(
     pg: &PgPool,
     redis: &RedisStore,
@@ -103,7 +103,7 @@ pub async fn persist_batch(
     let mut gone = Vec::new();
     // Claimed entries join this consumer's pending list, which XREADGROUP 0 then returns
     // with its own in stream order: one order across both.
-    let claimed: Value = redis::cmd("XAUTOCLAIM")
+    let _: Value = redis::cmd("XAUTOCLAIM")
         .arg(&key)
         .arg(PERSISTER_GROUP)
         .arg(consumer)
@@ -115,7 +115,6 @@ pub async fn persist_batch(
         .query_async(&mut conn)
         .await
         .context("XAUTOCLAIM")?;
-    drop(claimed);
     let read = |id: &'static str, count: usize| {
         redis::cmd("XREADGROUP")
             .arg("GROUP")
