@@ -17,12 +17,13 @@ fn clip(s: &str) -> String {
     }
 }
 
-/// Sets an entry aside (idempotent: recording it again changes nothing).
-pub async fn record(pg: &PgPool, round_id: i64, entry: &Entry, reason: &str) -> anyhow::Result<()> {
+/// Sets an entry aside (idempotent: recording it again changes nothing). Returns whether it
+/// was recorded now.
+pub async fn record(pg: &PgPool, round_id: i64, entry: &Entry, reason: &str) -> anyhow::Result<bool> {
     let fields: serde_json::Map<String, serde_json::Value> =
         entry.fields.iter().map(|(k, v)| (clip(k), clip(v).into())).collect();
     tracing::error!(round.id = round_id, stream.id = %entry.id, reason, "persister: entry set aside as a dead letter");
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO persister_dead_letters (round_id, stream_id, fields, reason) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (round_id, stream_id) DO NOTHING",
     )
@@ -32,7 +33,7 @@ pub async fn record(pg: &PgPool, round_id: i64, entry: &Entry, reason: &str) -> 
     .bind(clip(reason))
     .execute(pg)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 /// A round's dead letters, oldest first: (stream id, fields as JSON text, reason).

@@ -83,7 +83,7 @@ async fn persister_loop(pg: PgPool, play: Play, metrics: Metrics, config: JobsCo
                 Ok(b) => {
                     written += b.persisted + b.dead_lettered;
                     metrics.persisted_events.with_label_values(&["all"]).inc_by(b.persisted as u64);
-                    metrics.persister_dead_letters.inc_by(b.dead_lettered as u64);
+                    metrics.persister_dead_letters.inc_by(b.newly_dead_lettered as u64);
                 }
                 Err(e) => {
                     tracing::warn!(round.id = round_id, error = %format!("{e:#}"), "persisting failed; will retry")

@@ -73,9 +73,19 @@ pub struct Batch {
     pub persisted: usize,
     /// Entries set aside in the dead-letter table.
     pub dead_lettered: usize,
+    /// Of those, the ones recorded now (not already by an earlier try of this batch that
+    /// failed after recording them): what the metric counts.
+    pub newly_dead_lettered: usize,
     /// Ids of submits of an older version whose attempt row is missing (see
     /// [`start_may_come`]): neither written nor set aside yet.
     pub orphans: Vec<String>,
+}
+
+impl Batch {
+    fn set_aside(&mut self, recorded_now: bool) {
+        self.dead_lettered += 1;
+        self.newly_dead_lettered += usize::from(recorded_now);
+    }
 }
 
 /// [`persist_batch`], counting every entry it took off the stream (persisted or set aside).
@@ -146,8 +156,8 @@ pub async fn persist_batch(
         if start_may_come(&mut conn, &key, consumer, &orphan).await? {
             waiting.push(orphan);
         } else {
-            dead_letter::record(pg, round_id, entry, "cannot apply: a submit whose attempt was never started").await?;
-            batch.dead_lettered += 1;
+            let reason = "cannot apply: a submit whose attempt was never started";
+            batch.set_aside(dead_letter::record(pg, round_id, entry, reason).await?);
         }
     }
     let mut ids: Vec<&str> =
@@ -204,8 +214,7 @@ pub async fn write_entries(pg: &PgPool, round_id: i64, entries: &[Entry]) -> any
         match events::decode(e) {
             Ok(ev) => good.push((e, ev)),
             Err(why) => {
-                dead_letter::record(pg, round_id, e, &format!("cannot decode: {why:#}")).await?;
-                batch.dead_lettered += 1;
+                batch.set_aside(dead_letter::record(pg, round_id, e, &format!("cannot decode: {why:#}")).await?);
             }
         }
     }
@@ -223,8 +232,7 @@ pub async fn write_entries(pg: &PgPool, round_id: i64, entries: &[Entry]) -> any
             Ok(()) => batch.persisted += 1,
             Err(e) if e.downcast_ref::<write::SubmitWithoutStart>().is_some() => batch.orphans.push(entry.id.clone()),
             Err(e) if write::refused_for_its_data(&e) => {
-                dead_letter::record(pg, round_id, entry, &format!("cannot apply: {e:#}")).await?;
-                batch.dead_lettered += 1;
+                batch.set_aside(dead_letter::record(pg, round_id, entry, &format!("cannot apply: {e:#}")).await?);
             }
             Err(e) => return Err(e),
         }

@@ -261,3 +261,20 @@ async fn an_older_submit_waits_for_its_start_only_while_it_may_come() {
     assert!(dead.len() == 1 && dead[0].2.contains("never started"), "{dead:?}");
     assert!(!other_attempt.is_empty());
 }
+
+/// Recording a dead letter is idempotent (a batch retried after a failure records nothing
+/// twice), and only the first recording counts for the metric.
+#[actix_web::test]
+async fn a_dead_letter_is_recorded_and_counted_once() {
+    let app = spawn_app().await;
+    let round = app.round();
+    let entry = persister::Entry {
+        id: "1700000000000-0".into(),
+        fields: [("t", "answer"), ("seq", "1e+17")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    let first = persister::write_entries(&app.pg, round, std::slice::from_ref(&entry)).await.expect("runs");
+    let again = persister::write_entries(&app.pg, round, std::slice::from_ref(&entry)).await.expect("runs");
+    assert_eq!((first.dead_lettered, first.newly_dead_lettered), (1, 1));
+    assert_eq!((again.dead_lettered, again.newly_dead_lettered), (1, 0));
+    assert_eq!(dead_letter::list(&app.pg, round).await.expect("dead letters").len(), 1);
+}
