@@ -94,7 +94,9 @@ pub struct JobsConfig {
     pub enabled: bool,
     pub persister_batch: usize,
     pub idle_poll_ms: u64,
-    /// Pending stream entries idle this long are reclaimed from a dead consumer.
+    /// Pending stream entries idle this long are reclaimed from a dead consumer (a live one
+    /// writes a batch well within it; reclaiming from a slow one costs only a second,
+    /// idempotent write), so the persister catches up within seconds after a node dies.
     pub reclaim_idle_ms: u64,
     pub consumer_name: Option<String>,
     /// While more websocket messages than this are being handled on the node, the persister
@@ -195,7 +197,7 @@ impl Default for JobsConfig {
             enabled: true,
             persister_batch: 1000,
             idle_poll_ms: 100,
-            reclaim_idle_ms: 30_000,
+            reclaim_idle_ms: 5_000,
             consumer_name: None,
             persister_yield_in_flight: 32,
             persister_max_defer_ms: 5_000,

@@ -1,7 +1,7 @@
 //! Prometheus metrics, one registry per application (two apps can share a process in tests).
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub struct Metrics {
     /// Stream entries not yet written to Postgres, per round.
     pub persister_lag: IntGaugeVec,
     pub persisted_events: IntCounterVec,
+    /// Stream entries the persister set aside (jobs::dead_letter): any is worth an alert.
+    pub persister_dead_letters: IntCounter,
 }
 
 impl Metrics {
@@ -42,6 +44,11 @@ impl Metrics {
         let persisted_events =
             IntCounterVec::new(Opts::new("persisted_events_total", "Events written to Postgres"), &["type"])
                 .expect("valid metric");
+        let persister_dead_letters = IntCounter::new(
+            "persister_dead_letters_total",
+            "Stream entries the persister could not decode or apply, set aside in persister_dead_letters",
+        )
+        .expect("valid metric");
         for c in [
             Box::new(answers.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(submits.clone()),
@@ -50,10 +57,21 @@ impl Metrics {
             Box::new(in_flight.clone()),
             Box::new(persister_lag.clone()),
             Box::new(persisted_events.clone()),
+            Box::new(persister_dead_letters.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
-        Self { registry, answers, submits, ack_latency, open_connections, in_flight, persister_lag, persisted_events }
+        Self {
+            registry,
+            answers,
+            submits,
+            ack_latency,
+            open_connections,
+            in_flight,
+            persister_lag,
+            persisted_events,
+            persister_dead_letters,
+        }
     }
 
     pub fn render(&self) -> String {

@@ -16,6 +16,13 @@ use crate::store::pg;
 use crate::store::redis::{AnswerStatus, ArmedRound, AttemptState, Scored, StartOutcome};
 use crate::store::{RedisStore, ScriptError};
 
+/// The largest answer `seq`: 2^53 − 1, the largest integer a JavaScript client counts
+/// exactly. The Lua scripts keep seqs as digit strings, so any seq in range is exact in Redis
+/// and in Postgres (docs/protocol.md).
+pub const SEQ_MAX: i64 = (1 << 53) - 1;
+/// The prediction is a count of people or attempts.
+pub const PREDICTION_MAX: i64 = 1_000_000_000;
+
 /// A refusal with the protocol's error code, or a store failure.
 #[derive(Debug, thiserror::Error)]
 pub enum PlayError {
@@ -351,8 +358,11 @@ impl Play {
         options: &[i64],
         seq: i64,
     ) -> Result<AnswerStatus, PlayError> {
-        if seq <= 0 {
+        if !(1..=SEQ_MAX).contains(&seq) {
             return Err(PlayError::refused("seq_invalid"));
+        }
+        if round_id <= 0 || question_id <= 0 {
+            return Err(PlayError::refused("id_invalid"));
         }
         let mut options = options.to_vec();
         options.sort_unstable();
@@ -375,7 +385,7 @@ impl Play {
     ) -> Result<ResultView, PlayError> {
         let round = self.round(round_id).await?;
         if let Some(p) = prediction {
-            if !(0..=1_000_000_000).contains(&p) {
+            if !(0..=PREDICTION_MAX).contains(&p) {
                 return Err(PlayError::refused("invalid_prediction"));
             }
         }

@@ -202,6 +202,7 @@ const vi = {
   verify: 'Kiểm tra kết quả',
   verifyOk: 'Kết quả khớp: dữ liệu lưu trữ và tính lại giống nhau.',
   verifyBad: 'Kết quả KHÔNG khớp:',
+  deadLetters: 'Cảnh báo: {n} sự kiện của đợt thi không ghi được vào cơ sở dữ liệu và đã được để riêng. Hãy bấm “Kiểm tra kết quả” để xem và báo cho kỹ thuật.',
   noData: 'Chưa có số liệu.',
   // results
   resultsTitle: 'Kết quả và giải thưởng',
@@ -702,6 +703,7 @@ const en = {
   verify: 'Verify results',
   verifyOk: 'Results agree: stored and recomputed results are identical.',
   verifyBad: 'Results DO NOT agree:',
+  deadLetters: 'Alert: {n} events of this round could not be written to the database and were set aside. Use “Verify results” to see them, and tell the technical team.',
   noData: 'No data yet.',
   resultsTitle: 'Results and prizes',
   finalizedAt: 'Finalised at {time}',

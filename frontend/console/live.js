@@ -42,6 +42,7 @@ export async function livePage(ctx, contestId, roundId) {
     h('ul', { class: 'legend' }, data.rounds.map((r) => h('li', {}, h('a', { href: `#/contests/${contestId}/live/${r.id}`, 'aria-current': r.id === round.id ? 'page' : null }, r.title)))),
   );
   const stamp = h('p', { class: 'hint', id: 'live-stamp' });
+  const deadLetters = h('p', { class: 'bad', id: 'dead-letters', role: 'alert', hidden: true });
   const tiles = h('ul', { class: 'tiles', id: 'tiles' });
   const charts = h('div', { class: 'charts' });
   const numbers = h('details', {});
@@ -68,6 +69,8 @@ export async function livePage(ctx, contestId, roundId) {
     if (history.length > KEEP) history.shift();
     sessionStorage.setItem(historyKey, JSON.stringify(history));
     stamp.textContent = t('updated', { time: when(s.server_ms) });
+    deadLetters.hidden = !s.dead_letters;
+    deadLetters.textContent = s.dead_letters ? t('deadLetters', { n: s.dead_letters }) : '';
     const counters = /** @type {const} */ ([
       ['registered', 'registered', s.registered],
       ['attempts', 'attempts', s.attempts],
@@ -143,6 +146,6 @@ export async function livePage(ctx, contestId, roundId) {
     }) }, t('verify')),
     h('a', { href: `#/contests/${contestId}/results` }, t('resultsTitle')),
   );
-  add(ctx.main, picker, h('h2', {}, round.title), stamp, pause, tiles, charts, numbers, h('h2', {}, t('actions')), actions, report);
+  add(ctx.main, picker, h('h2', {}, round.title), stamp, deadLetters, pause, tiles, charts, numbers, h('h2', {}, t('actions')), actions, report);
   await poll();
 }

@@ -40,7 +40,7 @@ interface AdminContest { contest: AdminContestBody; rounds: AdminRound[] }
 interface GroupCount { code: string; participants: number; attempts: number }
 interface LiveStats {
   round_id: number; server_ms: number; registered: number; attempts: number; in_progress: number; submitted: number;
-  answers_per_second: number; by_commune: GroupCount[]; by_unit: GroupCount[];
+  answers_per_second: number; by_commune: GroupCount[]; by_unit: GroupCount[]; dead_letters: number;
 }
 interface UnitRecord { code: string; name: string; parent_code: string | null; kind: string | null; headcount: number | null }
 interface Winner {

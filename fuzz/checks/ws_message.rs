@@ -1,8 +1,10 @@
 //! Websocket decoder: any text frame either decodes into a typed `ClientMessage` or is
-//! refused with an error; the server's error reply always encodes. Never a panic. For a
-//! decoded `start`/`resume`, what the connection does before any store call is checked too:
-//! the `lang` tag goes through `bank::requested_lang` (src/ws/connection.rs `snapshot_lang`)
-//! and a proof-of-work `pow` solution is a `pow::Solution` that `pow::solves` checks.
+//! refused with an error (`malformed`, or the code of a number out of its range); the
+//! server's error reply always encodes. Never a panic. Every number of a decoded message
+//! is inside its documented range. For a decoded `start`/`resume`, what the connection does
+//! before any store call is checked too: the `lang` tag goes through `bank::requested_lang`
+//! (src/ws/connection.rs `snapshot_lang`) and a proof-of-work `pow` solution is a
+//! `pow::Solution` that `pow::solves` checks.
 
 use thiluat::contest::bank::{is_translation_lang, requested_lang};
 use thiluat::pow::{solves, Solution};
@@ -63,6 +65,24 @@ pub fn check(data: &[u8]) {
                 ClientMessage::Resume { lang: Some(tag), .. } => check_lang(tag),
                 _ => {}
             }
+            // Every number is inside its documented range (docs/protocol.md).
+            let id = |v: i64| assert!(v >= 1, "an id is positive: {v}");
+            match &msg {
+                ClientMessage::Answer { round_id, question_id, options, seq, .. } => {
+                    id(*round_id);
+                    id(*question_id);
+                    options.iter().copied().for_each(id);
+                    assert!((1..=9_007_199_254_740_991).contains(seq), "seq {seq}");
+                }
+                ClientMessage::Submit { round_id, prediction, .. } => {
+                    id(*round_id);
+                    assert!(prediction.is_none_or(|p| (0..=1_000_000_000).contains(&p)), "prediction {prediction:?}");
+                }
+                ClientMessage::Start { round_id, .. }
+                | ClientMessage::Resume { round_id, .. }
+                | ClientMessage::Attempts { round_id } => id(*round_id),
+                ClientMessage::Ping {} => {}
+            }
             // What the connection does with a decoded message before any store call:
             // pick the reference an error reply would carry, and encode that reply.
             let reference = msg.reference();
@@ -76,9 +96,13 @@ pub fn check(data: &[u8]) {
             // `encode` must never fall back to the internal-error frame.
             assert!(!with_ref.encode().contains("\"internal\""));
         }
-        Err(_) => {
-            let reply = ServerMessage::error("malformed", None).encode();
-            assert!(reply.contains("\"malformed\""));
+        Err(e) => {
+            // A refusal carries one of the protocol's codes; a range error names the field's.
+            let codes = ["malformed", "seq_invalid", "id_invalid", "invalid_option", "invalid_prediction"];
+            assert!(codes.contains(&e.code), "{}", e.code);
+            let reply = ServerMessage::error(e.code, e.reference).encode();
+            assert!(reply.contains(&format!("\"{}\"", e.code)));
+            assert!(!reply.contains("\"internal\""));
         }
     }
 }

@@ -44,13 +44,18 @@ pub async fn live(path: web::Path<i64>, who: Organiser, state: web::Data<AppStat
         sqlx::query_as(&by("commune_code")).bind(contest).bind(round).fetch_all(&state.pg).await?;
     let by_unit: Vec<(String, i64, i64)> =
         sqlx::query_as(&by("unit_code")).bind(contest).bind(round).fetch_all(&state.pg).await?;
+    // Stream entries the persister set aside (jobs::dead_letter): shown as an alert.
+    let dead_letters: i64 = sqlx::query_scalar("SELECT count(*) FROM persister_dead_letters WHERE round_id = $1")
+        .bind(round)
+        .fetch_one(&state.pg)
+        .await?;
     let rows = |v: &[(String, i64, i64)]| {
         v.iter().map(|r| json!({"code": r.0, "participants": r.1, "attempts": r.2})).collect::<Vec<_>>()
     };
     Ok(HttpResponse::Ok().json(json!({
         "round_id": round, "server_ms": now, "registered": registered, "attempts": attempts,
         "in_progress": in_progress, "submitted": submitted, "answers_per_second": last_minute as f64 / 60.0,
-        "by_commune": rows(&by_commune), "by_unit": rows(&by_unit),
+        "by_commune": rows(&by_commune), "by_unit": rows(&by_unit), "dead_letters": dead_letters,
     })))
 }
 

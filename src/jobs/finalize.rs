@@ -213,6 +213,10 @@ pub async fn verify(pg: &PgPool, play: &Play, round_id: i64) -> anyhow::Result<V
     if lag > 0 {
         diffs.push(format!("{lag} events are not yet in Postgres"));
     }
+    // 0. Entries the persister set aside: each one is something Postgres lacks.
+    for (stream_id, fields, reason) in super::dead_letter::list(pg, round_id).await? {
+        diffs.push(format!("dead letter {stream_id}: {reason}; entry {fields}"));
+    }
     // 1. Each attempt's stored score equals its answers scored against the key.
     let rows: Vec<(uuid::Uuid, i64, Option<i32>, i64)> = sqlx::query_as(
         "SELECT a.id, a.participant_id, a.correct, \

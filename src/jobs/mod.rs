@@ -3,8 +3,11 @@
 //! events to Postgres, the detector files ballot-stuffing cases (`crate::abuse`).
 //! Finalisation runs on demand (`thiluat finalize`).
 
+pub mod dead_letter;
+pub mod events;
 pub mod finalize;
 pub mod persister;
+pub mod write;
 
 use std::time::Duration;
 
@@ -76,10 +79,11 @@ async fn persister_loop(pg: PgPool, play: Play, metrics: Metrics, config: JobsCo
         let rounds = play.redis().armed_rounds().await.unwrap_or_default();
         let mut written = 0;
         for round_id in rounds {
-            match persister::persist_once(&pg, play.redis(), round_id, &consumer, opts).await {
-                Ok(n) => {
-                    written += n;
-                    metrics.persisted_events.with_label_values(&["all"]).inc_by(n as u64);
+            match persister::persist_batch(&pg, play.redis(), round_id, &consumer, opts).await {
+                Ok(b) => {
+                    written += b.persisted + b.dead_lettered;
+                    metrics.persisted_events.with_label_values(&["all"]).inc_by(b.persisted as u64);
+                    metrics.persister_dead_letters.inc_by(b.newly_dead_lettered as u64);
                 }
                 Err(e) => {
                     tracing::warn!(round.id = round_id, error = %format!("{e:#}"), "persisting failed; will retry")

@@ -568,7 +568,9 @@ fn attempt_from_fields(
         deadline_ms: num("deadline_ms")?,
         submitted,
         question_ids,
-        last_seq: num("seq").unwrap_or(0),
+        // Exact (answer.lua keeps seqs as digit strings): a wrong last_seq would make a
+        // client reuse seqs and its new answers come back `duplicate`, so none is guessed.
+        last_seq: num("seq")?,
         answers: answers.iter().filter_map(|(q, v)| Some((q.parse().ok()?, parse_ids(v.split('|').nth(1)?)))).collect(),
         scored,
     })

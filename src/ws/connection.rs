@@ -231,7 +231,7 @@ impl Drop for InFlight<'_> {
 async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMessage {
     let message = match ClientMessage::decode(text) {
         Ok(m) => m,
-        Err(_) => return ServerMessage::error("malformed", None),
+        Err(e) => return ServerMessage::error(e.code, e.reference),
     };
     let reference = message.reference();
     let started = Instant::now();

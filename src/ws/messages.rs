@@ -1,27 +1,30 @@
 //! The typed protocol of docs/protocol.md. Frames that do not decode into `ClientMessage`
-//! are refused with `malformed`: never a default.
+//! are refused with `malformed`: never a default. Every integer has a documented range,
+//! checked here, before anything reaches the store: out of range is refused with its own
+//! code (`seq_invalid`, `id_invalid`, `invalid_option`, `invalid_prediction`), never clamped.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Number;
 
 use crate::play::{AttemptSummary, ResultView, Snapshot};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub use crate::play::{PREDICTION_MAX, SEQ_MAX};
+/// Ids (rounds, questions, options) are positive `i64`s.
+pub const ID_MAX: i64 = i64::MAX;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientMessage {
     Start {
         round_id: i64,
         request_id: String,
         /// The solved challenge, when the previous start answered `pow_required`.
-        #[serde(default)]
         pow: Option<crate::pow::Solution>,
         /// A translation language for the snapshot's texts (docs/protocol.md).
-        #[serde(default)]
         lang: Option<String>,
     },
     Resume {
         round_id: i64,
         attempt_id: String,
-        #[serde(default)]
         lang: Option<String>,
     },
     Answer {
@@ -34,7 +37,6 @@ pub enum ClientMessage {
     Submit {
         round_id: i64,
         attempt_id: String,
-        #[serde(default)]
         prediction: Option<i64>,
     },
     Attempts {
@@ -43,9 +45,110 @@ pub enum ClientMessage {
     Ping {},
 }
 
+/// The frame as JSON has it: numbers still unchecked (any JSON number, so that an integer
+/// out of range gets its own code rather than `malformed`).
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum Wire {
+    Start {
+        round_id: Number,
+        request_id: String,
+        #[serde(default)]
+        pow: Option<crate::pow::Solution>,
+        #[serde(default)]
+        lang: Option<String>,
+    },
+    Resume {
+        round_id: Number,
+        attempt_id: String,
+        #[serde(default)]
+        lang: Option<String>,
+    },
+    Answer {
+        round_id: Number,
+        attempt_id: String,
+        question_id: Number,
+        options: Vec<Number>,
+        seq: Number,
+    },
+    Submit {
+        round_id: Number,
+        attempt_id: String,
+        #[serde(default)]
+        prediction: Option<Number>,
+    },
+    Attempts {
+        round_id: Number,
+    },
+    Ping {},
+}
+
+/// Why a frame was refused, and what the error reply refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodeError {
+    pub code: &'static str,
+    pub reference: Option<serde_json::Value>,
+}
+
+impl DecodeError {
+    fn malformed() -> Self {
+        Self { code: "malformed", reference: None }
+    }
+}
+
+/// `n` when it is an integer in `lo..=hi` (a fraction, or an integer beyond `i64`, is not).
+fn ranged(n: &Number, lo: i64, hi: i64) -> Option<i64> {
+    n.as_i64().filter(|v| (lo..=hi).contains(v))
+}
+
 impl ClientMessage {
-    pub fn decode(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+    pub fn decode(text: &str) -> Result<Self, DecodeError> {
+        let wire: Wire = serde_json::from_str(text).map_err(|_| DecodeError::malformed())?;
+        Self::checked(wire)
+    }
+
+    fn checked(wire: Wire) -> Result<Self, DecodeError> {
+        let refuse = |code, reference: Option<serde_json::Value>| DecodeError { code, reference };
+        let id = |n: &Number, reference: &Option<serde_json::Value>| {
+            ranged(n, 1, ID_MAX).ok_or_else(|| refuse("id_invalid", reference.clone()))
+        };
+        Ok(match wire {
+            Wire::Start { round_id, request_id, pow, lang } => {
+                let reference = Some(request_id.clone().into());
+                ClientMessage::Start { round_id: id(&round_id, &reference)?, request_id, pow, lang }
+            }
+            Wire::Resume { round_id, attempt_id, lang } => {
+                let reference = Some(attempt_id.clone().into());
+                ClientMessage::Resume { round_id: id(&round_id, &reference)?, attempt_id, lang }
+            }
+            Wire::Answer { round_id, attempt_id, question_id, options, seq } => {
+                // The seq first: the reply refers to it as the client sent it, so a client
+                // can drop that answer from its queue.
+                let reference = Some(serde_json::Value::Number(seq.clone()));
+                let seq = ranged(&seq, 1, SEQ_MAX).ok_or_else(|| refuse("seq_invalid", reference.clone()))?;
+                let round_id = id(&round_id, &reference)?;
+                let question_id = id(&question_id, &reference)?;
+                let options = options
+                    .iter()
+                    .map(|o| ranged(o, 1, ID_MAX))
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or_else(|| refuse("invalid_option", reference.clone()))?;
+                ClientMessage::Answer { round_id, attempt_id, question_id, options, seq }
+            }
+            Wire::Submit { round_id, attempt_id, prediction } => {
+                let reference = Some(attempt_id.clone().into());
+                let round_id = id(&round_id, &reference)?;
+                let prediction = match prediction {
+                    None => None,
+                    Some(p) => Some(
+                        ranged(&p, 0, PREDICTION_MAX).ok_or_else(|| refuse("invalid_prediction", reference.clone()))?,
+                    ),
+                };
+                ClientMessage::Submit { round_id, attempt_id, prediction }
+            }
+            Wire::Attempts { round_id } => ClientMessage::Attempts { round_id: id(&round_id, &None)? },
+            Wire::Ping {} => ClientMessage::Ping {},
+        })
     }
 
     /// What an error reply refers to.
@@ -146,7 +249,63 @@ mod tests {
             "not json",
             "[]",
         ] {
-            assert!(ClientMessage::decode(bad).is_err(), "{bad}");
+            assert_eq!(ClientMessage::decode(bad).map_err(|e| e.code), Err("malformed"), "{bad}");
+        }
+    }
+
+    fn answer_with(field: &str, value: &str) -> String {
+        let mut frame =
+            serde_json::json!({"type":"answer","round_id":1,"attempt_id":"a","question_id":5,"options":[7],"seq":3});
+        frame[field] = serde_json::from_str(value).expect("a JSON number");
+        frame.to_string()
+    }
+
+    #[test]
+    fn integers_out_of_their_range_are_refused_with_their_code() {
+        for (value, ok) in [
+            ("1", true),
+            ("9007199254740991", true),
+            ("9007199254740992", false),
+            ("100000000000000000", false),
+            ("9223372036854775807", false),
+            ("18446744073709551615", false),
+            ("0", false),
+            ("-1", false),
+            ("-9223372036854775808", false),
+            ("1.0", false),
+            ("1e3", false),
+        ] {
+            let got = ClientMessage::decode(&answer_with("seq", value));
+            if ok {
+                assert!(got.is_ok(), "seq {value}");
+            } else {
+                let e = got.expect_err(value);
+                assert_eq!(e.code, "seq_invalid", "seq {value}");
+                // The reply names the seq as it was sent (integers exactly, even past i64).
+                let sent: serde_json::Value = serde_json::from_str(value).expect("JSON");
+                assert_eq!(e.reference, Some(sent), "seq {value}");
+            }
+        }
+        for field in ["round_id", "question_id"] {
+            assert!(ClientMessage::decode(&answer_with(field, "9223372036854775807")).is_ok());
+            for bad in ["0", "-3", "9223372036854775808", "2.5"] {
+                let e = ClientMessage::decode(&answer_with(field, bad)).expect_err(bad);
+                assert_eq!((e.code, e.reference), ("id_invalid", Some(3.into())), "{field} {bad}");
+            }
+        }
+        let e = ClientMessage::decode(&answer_with("options", "[7, 0]")).expect_err("option 0");
+        assert_eq!(e.code, "invalid_option");
+        let submit = |p: &str| {
+            ClientMessage::decode(&format!(r#"{{"type":"submit","round_id":1,"attempt_id":"a","prediction":{p}}}"#))
+        };
+        assert!(matches!(submit("0"), Ok(ClientMessage::Submit { prediction: Some(0), .. })));
+        assert!(matches!(submit("1000000000"), Ok(ClientMessage::Submit { prediction: Some(1_000_000_000), .. })));
+        assert!(matches!(submit("null"), Ok(ClientMessage::Submit { prediction: None, .. })));
+        for bad in ["-1", "1000000001", "9223372036854775807", "1e20"] {
+            assert_eq!(submit(bad).map_err(|e| e.code), Err("invalid_prediction"), "{bad}");
+        }
+        for frame in [r#"{"type":"attempts","round_id":0}"#, r#"{"type":"resume","round_id":-1,"attempt_id":"a"}"#] {
+            assert_eq!(ClientMessage::decode(frame).map_err(|e| e.code), Err("id_invalid"), "{frame}");
         }
     }
 }

@@ -13,7 +13,7 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local a = redis.call('HMGET', KEYS[2], 'p', 'status', 'deadline_ms', 'started_ms', 'qs',
-  'correct', 'duration_ms', 'submitted_ms', 'prediction', 'auto')
+  'correct', 'duration_ms', 'submitted_ms', 'prediction', 'auto', 'n')
 if not a[1] or (ARGV[1] ~= '' and a[1] ~= ARGV[1]) then
   return redis.error_reply('not_found')
 end
@@ -51,7 +51,9 @@ redis.call('HSET', KEYS[2], 'status', 'submitted', 'correct', correct, 'duration
 redis.call('ZREM', KEYS[5], ARGV[2])
 -- Live leaderboard: lexicographic members so that more correct, then less time, then earlier
 -- submission sort first; the prediction tie-break joins at finalisation.
-local member = string.format('%05d%013d%013d|%012d', 99999 - correct, duration, submitted, tonumber(a[1]))
+-- The participant id stays a string (zero-padded to 12 digits): never a double.
+local member = string.format('%05d%013d%013d|', 99999 - correct, duration, submitted)
+  .. string.rep('0', 12 - #a[1]) .. a[1]
 local best = redis.call('HGET', KEYS[7], a[1])
 if not best or member < best then
   if best then
@@ -60,6 +62,9 @@ if not best or member < best then
   redis.call('ZADD', KEYS[6], 0, member)
   redis.call('HSET', KEYS[7], a[1], member)
 end
+-- The event carries its attempt's start (p, n, st, dl, qs): a persister that meets this
+-- submit before the start (the start pending at a dead consumer) creates the attempt row.
 redis.call('XADD', KEYS[8], '*', 't', 'submit', 'a', ARGV[2], 'c', correct, 'd', duration,
-  's', submitted, 'pr', prediction, 'auto', auto_flag)
+  's', submitted, 'pr', prediction, 'auto', auto_flag,
+  'p', a[1], 'n', a[11], 'st', a[4], 'dl', a[3], 'qs', a[5])
 return {'submitted', correct, total, duration, submitted, prediction, auto_flag, used}

@@ -23,6 +23,12 @@ else
     return 0
   end
   local ms, seq = string.match(delivered, '^(%d+)-(%d+)$')
-  threshold = ms .. '-' .. (tonumber(seq) + 1)
+  -- The id's sequence part is a 64-bit counter: +1 only while a double (and `..`, which
+  -- prints 14 digits) keep it exact; beyond, trim up to the entry before (kept one turn).
+  if #seq <= 13 then
+    threshold = ms .. '-' .. (tonumber(seq) + 1)
+  else
+    threshold = delivered
+  end
 end
 return redis.call('XTRIM', KEYS[1], 'MINID', threshold)
