@@ -10,6 +10,8 @@ mod extensions;
 mod fuzz_corpus;
 mod hardening;
 mod helpers;
+mod hostile_files;
+mod hostile_uploads;
 mod limits;
 pub mod openapi;
 mod organisers;
