@@ -20,6 +20,22 @@ use crate::hostile_files::{self, Hostile};
 const SERVER_ADDRESS_SPACE: u64 = 4 << 30;
 const RSS_MARGIN: u64 = 200 << 20;
 
+/// The server and the CLI run under an address-space limit: a regression (the old reader
+/// allocating a whole sheet range) then fails the test instead of eating the test machine.
+fn limit_address_space(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only setrlimit between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: SERVER_ADDRESS_SPACE, rlim_max: SERVER_ADDRESS_SPACE };
+            match libc::setrlimit(libc::RLIMIT_AS, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+}
+
 struct ServerProcess {
     child: Child,
     port: u16,
@@ -27,7 +43,6 @@ struct ServerProcess {
 
 impl ServerProcess {
     async fn start(shared: &Shared) -> Self {
-        use std::os::unix::process::CommandExt;
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_thiluat"));
         cmd.arg("serve")
@@ -45,16 +60,7 @@ impl ServerProcess {
         if std::env::var("REDIS_URL").is_err() {
             cmd.env("THILUAT_REDIS_UNSAFE_DURABILITY", "true");
         }
-        // SAFETY: only setrlimit between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                let limit = libc::rlimit { rlim_cur: SERVER_ADDRESS_SPACE, rlim_max: SERVER_ADDRESS_SPACE };
-                match libc::setrlimit(libc::RLIMIT_AS, &limit) {
-                    0 => Ok(()),
-                    _ => Err(std::io::Error::last_os_error()),
-                }
-            });
-        }
+        limit_address_space(&mut cmd);
         let server = ServerProcess { child: cmd.spawn().expect("thiluat serve starts"), port };
         for _ in 0..400 {
             if let Ok(res) = awc::Client::default().get(server.url("/healthz")).send().await {
@@ -237,14 +243,14 @@ fn cli_import(app: &TestApp, bank: &std::path::Path) -> std::process::Output {
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("contest.toml");
     std::fs::write(&file, definition).expect("definition");
-    let out = Command::new(env!("CARGO_BIN_EXE_thiluat"))
-        .args(["contest", "import"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_thiluat"));
+    cmd.args(["contest", "import"])
         .arg(&file)
         .env("DATABASE_URL", &app.shared.db_url)
         .env("REDIS_URL", redis_url())
-        .env("THILUAT_SECRET", &app.shared.secret)
-        .output()
-        .expect("thiluat contest import runs");
+        .env("THILUAT_SECRET", &app.shared.secret);
+    limit_address_space(&mut cmd);
+    let out = cmd.output().expect("thiluat contest import runs");
     let _ = std::fs::remove_dir_all(&dir);
     out
 }
