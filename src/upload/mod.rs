@@ -6,6 +6,7 @@
 //! memory, CPU and wall-clock limits (`isolate`): one organiser's file cannot stop a round.
 
 mod csv;
+pub mod image;
 pub mod isolate;
 mod receive;
 mod xlsx;
