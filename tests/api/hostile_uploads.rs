@@ -342,6 +342,20 @@ async fn hostile_files_through_every_import_path_while_a_round_is_played() {
         }
         println!("{:<40} refused ({}): {english}", f.name, f.limit);
     }
+    // Many at once: at most two children read at a time, the others wait their turn (or get
+    // 429 after waiting too long); none is a 5xx, none reaches the database.
+    let heavy = files.iter().find(|f| f.name == "million-shared-strings.xlsx").expect("the heaviest to read");
+    let burst = futures_util::future::join_all((0..8).map(|i| {
+        let path = if i % 2 == 0 { &questions_path } else { &units_path };
+        post(&server, &admin, path, heavy.bytes.clone(), "vi")
+    }))
+    .await;
+    for (status, body) in &burst {
+        let limit = body["error"]["details"]["limit"].as_str();
+        if !matches!((status, limit), (422, Some("shared_strings")) | (429, Some("busy"))) {
+            problems.push(format!("burst: {status} {body}"));
+        }
+    }
     sampling.set(false);
     sampler.await.expect("sampler");
     let acks_during = acks.get() - acks_before;
