@@ -166,3 +166,38 @@ fn too_slow() -> Refusal {
         format!("Reading this file takes longer than the time limit of {s} seconds."),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in parser (a script) run the way the server runs `thiluat parse-file`.
+    fn script(name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::temp_dir().join(format!("thiluat-{name}-{}.sh", std::process::id()));
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    /// A parser that needs more memory than the child's budget fails alone, and the upload
+    /// gets the memory refusal. (The 1 GiB is asked of the allocator, not touched: without the
+    /// limit it would succeed, print nothing and be refused as unreadable instead.)
+    #[actix_web::test]
+    async fn a_child_over_its_memory_budget_is_refused_by_name() {
+        let python = std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 runs");
+        let python = String::from_utf8(python.stdout).expect("path");
+        let greedy = script("greedy", &format!("exec {} -c 'bytearray(1 << 30)'", python.trim()));
+        let refusal = run_child(&greedy, actix_web::web::Bytes::from_static(b"a,b\n")).await.expect_err("refused");
+        assert_eq!(refusal.limit, "memory", "{refusal:?}");
+        assert!(refusal.vi.contains("512 MiB") && refusal.en.contains("512 MiB"), "{refusal:?}");
+        // The same script within its budget: prints no rows, so "cannot be read", not memory.
+        let modest = script("modest", &format!("exec {} -c 'bytearray(1 << 20)'", python.trim()));
+        let refusal = run_child(&modest, actix_web::web::Bytes::from_static(b"a,b\n")).await.expect_err("refused");
+        assert_eq!(refusal.limit, "format", "{refusal:?}");
+        let _ = (std::fs::remove_file(greedy), std::fs::remove_file(modest));
+    }
+}
