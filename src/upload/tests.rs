@@ -64,3 +64,22 @@ fn a_zip_bomb_is_refused_by_its_real_size_and_ratio() {
     let bytes = zip.finish().expect("zip").into_inner();
     assert_eq!(limit(read_table(&bytes)), "zip_ratio");
 }
+
+#[test]
+fn every_part_that_looks_like_xml_is_scanned_whatever_its_name() {
+    use std::io::Write;
+    let archive = |name: &str, content: &[u8]| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).expect("entry");
+        zip.write_all(content).expect("write");
+        zip.finish().expect("zip").into_inner()
+    };
+    let dtd = archive(
+        "xl/worksheets/sheet1.dat",
+        b"\xEF\xBB\xBF <?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><x/>",
+    );
+    assert_eq!(limit(read_table(&dtd)), "xml_dtd");
+    // A binary part full of `<` is not XML: no depth refusal (it fails later as no workbook).
+    let binary = archive("xl/media/image1.png", &[&b"\x89PNG"[..], &[b'<', b'a', b'>'].repeat(500)].concat());
+    assert_eq!(limit(read_table(&binary)), "format");
+}

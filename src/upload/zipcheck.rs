@@ -41,8 +41,9 @@ pub(super) fn check(bytes: &[u8]) -> Result<(), Refusal> {
             return Err(nested());
         }
         let compressed = entry.compressed_size().max(1);
-        let mut scan = (name.ends_with(".xml") || name.ends_with(".rels"))
-            .then(|| XmlScan::new(name.ends_with("sharedstrings.xml")));
+        // Every part that looks like XML is scanned, whatever its name: the workbook's
+        // relationships may point calamine at a sheet with any extension.
+        let mut scan: Option<XmlScan> = None;
         let mut size: u64 = 0;
         loop {
             let n = entry.read(&mut buf).map_err(super::xlsx::invalid)?;
@@ -51,6 +52,9 @@ pub(super) fn check(bytes: &[u8]) -> Result<(), Refusal> {
             }
             if size == 0 && buf[..n].starts_with(b"PK\x03\x04") {
                 return Err(nested());
+            }
+            if size == 0 && looks_like_xml(&buf[..n]) {
+                scan = Some(XmlScan::new(name.ends_with("sharedstrings.xml")));
             }
             size += n as u64;
             total += n as u64;
@@ -75,6 +79,13 @@ pub(super) fn check(bytes: &[u8]) -> Result<(), Refusal> {
         }
     }
     Ok(())
+}
+
+/// Text starting (after an optional BOM and blanks) with `<`; binary parts (images,
+/// printer settings) do not.
+fn looks_like_xml(start: &[u8]) -> bool {
+    let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
