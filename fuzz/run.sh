@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export RUSTC_BOOTSTRAP=1
-ALL=(ws_message validators bank_import)
+ALL=(ws_message validators bank_import upload_table)
 
 merge=0
 if [[ ${1:-} == --merge ]]; then

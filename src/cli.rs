@@ -58,6 +58,10 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Internal: reads one uploaded table (CSV or XLSX) from standard input through the input
+    /// gate and prints its rows as JSON. The server runs it as a child with resource limits.
+    #[command(hide = true)]
+    ParseFile,
 }
 
 #[derive(Subcommand)]
@@ -100,6 +104,13 @@ enum ContestCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::ParseFile) {
+        return crate::upload::isolate::child_main();
+    }
+    // Uploaded and imported tables are read by children of this very binary.
+    if let Ok(me) = std::env::current_exe() {
+        crate::upload::use_parser_binary(me);
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -198,6 +209,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             }
             println!("retention: {} contests {verb}", done.len());
         }
+        Command::ParseFile => return Ok(ExitCode::from(2)),
         Command::Verify { round } => {
             let (pool, play) = stores(&config).await?;
             let diffs = crate::jobs::finalize::verify(&pool, &play, round).await?;

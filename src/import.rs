@@ -20,8 +20,9 @@ pub struct Imported {
     pub units: usize,
 }
 
-/// Reads the definition and every file it names.
-pub fn load(path: &Path) -> anyhow::Result<(ContestDefinition, String, String, Vec<BankQuestion>)> {
+/// Reads the definition and every file it names; the question bank through the input gate
+/// (`crate::upload`), in a child process when this is the `thiluat` binary.
+pub async fn load(path: &Path) -> anyhow::Result<(ContestDefinition, String, String, Vec<BankQuestion>)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let def = ContestDefinition::parse(&text).with_context(|| format!("in {}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -29,10 +30,9 @@ pub fn load(path: &Path) -> anyhow::Result<(ContestDefinition, String, String, V
     let rules = read(&def.rules_file)?;
     let consent = read(&def.consent_file)?;
     let bank_path = dir.join(&def.questions_file);
-    let parsed = if def.questions_file.to_lowercase().ends_with(".xlsx") {
-        bank::parse_xlsx(&std::fs::read(&bank_path).with_context(|| format!("reading {}", bank_path.display()))?)
-    } else {
-        bank::parse_csv(std::fs::File::open(&bank_path).with_context(|| format!("reading {}", bank_path.display()))?)
+    let parsed = match crate::upload::table_from_file(&bank_path).await? {
+        Ok(rows) => bank::parse_table(rows),
+        Err(refusal) => Err(vec![bank::BankError { row: 0, column: None, message: refusal.en }]),
     };
     let questions = parsed.map_err(|errors| {
         let lines: Vec<String> = errors
@@ -79,7 +79,7 @@ fn drawables(questions: &[BankQuestion]) -> Vec<Drawable<'_>> {
 }
 
 pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>) -> anyhow::Result<Imported> {
-    let (mut def, rules, consent, questions) = load(path)?;
+    let (mut def, rules, consent, questions) = load(path).await?;
     if let Some(now) = rebase_to {
         rebase_rounds(&mut def.rounds, now);
     }
@@ -205,10 +205,10 @@ mod tests {
         assert_eq!(def.rounds.iter().map(|r| r.closes_at - r.opens_at).collect::<Vec<_>>(), lengths);
     }
 
-    #[test]
-    fn the_demo_contest_loads_and_every_round_can_draw() {
+    #[actix_web::test]
+    async fn the_demo_contest_loads_and_every_round_can_draw() {
         let (def, rules, consent, questions) =
-            load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/contest.toml"))).expect("demo loads");
+            load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/contest.toml"))).await.expect("demo loads");
         assert!(questions.len() >= 60, "{} questions", questions.len());
         assert!(!rules.is_empty() && !consent.is_empty());
         assert!(questions.iter().all(|q| !q.explanation.is_empty() && !q.article.is_empty() && !q.law.is_empty()));

@@ -30,4 +30,5 @@ pub mod report;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod upload;
 pub mod ws;

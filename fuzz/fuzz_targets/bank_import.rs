@@ -10,8 +10,8 @@ use libfuzzer_sys::fuzz_target;
 mod checks;
 
 /// libFuzzer's panic hook aborts on every panic, even one the code under test catches.
-/// `bank::xlsx_rows` catches panics of the XLSX reader (calamine) and answers "not a valid
-/// XLSX file" (regressions/bank_import/); those must unwind to that `catch_unwind` as they
+/// The input gate (`upload::read_xlsx`) catches panics of the XLSX reader (calamine) and
+/// answers "not a valid XLSX file" (regressions/bank_import/); those must unwind to that `catch_unwind` as they
 /// do in the server. Any other panic still aborts and is reported.
 fn let_the_xlsx_reader_panic_be_caught() {
     static ONCE: Once = Once::new();
@@ -21,7 +21,7 @@ fn let_the_xlsx_reader_panic_be_caught() {
             let in_calamine = info.location().is_some_and(|l| l.file().contains("calamine-"));
             let under_reader = in_calamine || {
                 let trace = std::backtrace::Backtrace::force_capture().to_string();
-                trace.contains("bank::read_xlsx") || trace.contains("bank::xlsx_rows")
+                trace.contains("upload::read_xlsx")
             };
             if !under_reader {
                 abort(info);

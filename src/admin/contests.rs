@@ -147,7 +147,9 @@ const LOGO_MAX_BYTES: usize = 40 * 1024;
 
 /// A logo the phone page can show under its Content-Security-Policy (`img-src 'self' data:`):
 /// a path on this server, or a PNG, JPEG or WebP `data:` URL of at most 40 KiB whose bytes
-/// are what it says. No SVG: it can carry script. An empty string removes the logo.
+/// are what it says and whose declared size is within the input gate's image limits (a small
+/// file declaring a huge picture would make every phone allocate it). No SVG: it can carry
+/// script. An empty string removes the logo.
 fn logo_ok(logo: &str) -> bool {
     use base64::Engine;
     if logo.starts_with('/') && !logo.starts_with("//") {
@@ -163,7 +165,7 @@ fn logo_ok(logo: &str) -> bool {
         "webp" => bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
         _ => false,
     };
-    magic_ok && bytes.len() <= LOGO_MAX_BYTES
+    magic_ok && bytes.len() <= LOGO_MAX_BYTES && crate::upload::image::within_limits(kind, &bytes)
 }
 
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

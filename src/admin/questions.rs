@@ -75,20 +75,26 @@ async fn insert_version(tx: &mut sqlx::PgConnection, org: i64, q: &BankQuestion,
     crate::store::pg::insert_question(tx, crate::store::pg::QuestionOwner::Organisation { org, version }, q).await
 }
 
-/// The body is the file (CSV or XLSX). New codes are added; changed questions get a new
-/// version; identical ones are left alone.
+/// The body is the file (CSV or XLSX), read through the input gate (`crate::upload`). New
+/// codes are added; changed questions get a new version; identical ones are left alone.
 pub async fn import(
+    req: actix_web::HttpRequest,
     path: web::Path<i64>,
-    body: web::Bytes,
+    body: web::Payload,
     who: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let org = path.into_inner();
     who.require(org, Role::Organiser)?;
-    let parsed = bank::parse_upload(&body).map_err(|errors| ApiError {
-        details: Some(json!({"rows": errors})),
-        ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
-    })?;
+    let body = crate::upload::receive(&req, body, who.lang).await?;
+    let rows = crate::upload::table(body).await.map_err(|r| crate::upload::rejected(who.lang, r))?;
+    let parsed = web::block(move || bank::parse_table(rows))
+        .await
+        .map_err(|e| ApiError::internal(who.lang, &e))?
+        .map_err(|errors| ApiError {
+            details: Some(json!({"rows": errors})),
+            ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
+        })?;
     let existing = latest(&state.pg, org).await?;
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let mut tx = state.pg.begin().await?;

@@ -39,9 +39,10 @@ struct UnitRow {
 /// Units from an uploaded CSV/XLSX (`code, name, parent_code, kind, headcount`), or with
 /// `?communes_of_province=NN` the 2025 communes of a province. Any bad row imports nothing.
 pub async fn import_units(
+    req: actix_web::HttpRequest,
     path: web::Path<i64>,
     query: web::Query<std::collections::HashMap<String, String>>,
-    body: web::Bytes,
+    body: web::Payload,
     who: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -65,12 +66,14 @@ pub async fn import_units(
             })
             .collect()
     } else {
+        let body = crate::upload::receive(&req, body, who.lang).await?;
+        let table = crate::upload::table(body).await.map_err(|r| crate::upload::rejected(who.lang, r))?;
         let existing: Vec<(String, Option<String>)> =
             sqlx::query_as("SELECT code, parent_code FROM units WHERE contest_id = $1")
                 .bind(id)
                 .fetch_all(&state.pg)
                 .await?;
-        parse_units(&body, &existing.into_iter().collect()).map_err(|errors| ApiError {
+        parse_units(table, &existing.into_iter().collect()).map_err(|errors| ApiError {
             details: Some(json!({"rows": errors})),
             ..who.error(StatusCode::UNPROCESSABLE_ENTITY, "import_failed")
         })?
@@ -97,13 +100,12 @@ pub async fn import_units(
     Ok(HttpResponse::Ok().json(json!({"imported": rows.len()})))
 }
 
-/// Units from a CSV/XLSX file. `existing` maps the contest's units already stored to their
+/// Units from the rows of a CSV/XLSX file (read through the input gate). `existing` maps the contest's units already stored to their
 /// parents: a parent may be one of them, and the tree they make with the file has no cycle.
 fn parse_units(
-    bytes: &[u8],
+    rows: crate::upload::Table,
     existing: &std::collections::HashMap<String, Option<String>>,
 ) -> Result<Vec<UnitRow>, Vec<bank::BankError>> {
-    let rows = bank::upload_rows(bytes).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut out: Vec<(usize, UnitRow)> = Vec::new();
     let header: Vec<String> =

@@ -301,7 +301,8 @@ fn parse_row(
     })
 }
 
-fn parse_rows(rows: Vec<Vec<String>>) -> Result<Vec<BankQuestion>, Vec<BankError>> {
+/// A bank from the rows of a table that passed the input gate (header first).
+pub fn parse_table(rows: Vec<Vec<String>>) -> Result<Vec<BankQuestion>, Vec<BankError>> {
     let mut errors = Vec::new();
     let mut rows = rows.into_iter();
     let header: Vec<String> = rows.next().unwrap_or_default().iter().map(|h| clean(h).to_lowercase()).collect();
@@ -336,71 +337,45 @@ fn parse_rows(rows: Vec<Vec<String>>) -> Result<Vec<BankQuestion>, Vec<BankError
     }
 }
 
-/// The rows of a CSV file, as text. A UTF-8 BOM at the start of the file is dropped; one
-/// anywhere else is text, as in an XLSX cell (dropping it from the start of every cell made
-/// the CSV import of a bank differ from its XLSX import and from itself written back:
-/// fuzz/regressions/bank_import/bom-after-space-in-a-cell.csv).
+/// A file refused by the input gate (`crate::upload`), as a file-level error (row 0).
+fn refused(r: crate::upload::Refusal) -> BankError {
+    BankError { row: 0, column: None, message: r.en }
+}
+
+/// The rows of a CSV file, as text, through the input gate (`crate::upload`). A UTF-8 BOM at
+/// the start of the file is dropped; one anywhere else is text, as in an XLSX cell (dropping it
+/// from the start of every cell made the CSV import of a bank differ from its XLSX import and
+/// from itself written back: fuzz/regressions/bank_import/bom-after-space-in-a-cell.csv).
 pub fn csv_rows(input: impl Read) -> Result<Vec<Vec<String>>, BankError> {
-    use std::io::BufRead;
-    let mut input = std::io::BufReader::new(input);
-    let starts_with_bom = input
-        .fill_buf()
-        .map_err(|e| BankError { row: 1, column: None, message: format!("not valid CSV: {e}") })?
-        .starts_with(b"\xEF\xBB\xBF");
-    if starts_with_bom {
-        input.consume(3);
-    }
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        match record {
-            Ok(r) => rows.push(r.iter().map(str::to_string).collect()),
-            Err(e) => return Err(BankError { row: i + 1, column: None, message: format!("not valid CSV: {e}") }),
-        }
-    }
-    Ok(rows)
+    let mut bytes = Vec::new();
+    input.take(crate::upload::MAX_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| BankError {
+        row: 1,
+        column: None,
+        message: format!("not valid CSV: {e}"),
+    })?;
+    crate::upload::read_csv(&bytes).map_err(refused)
 }
 
-/// The rows of the first sheet of an XLSX workbook, as text.
+/// The rows of the first sheet of an XLSX workbook, as text, through the input gate.
 pub fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
-    // calamine can panic on a crafted workbook (a shared-string index past the end, found by
-    // fuzzing): an upload from outside must end as "not a valid XLSX file", never as a crash.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx(bytes))).unwrap_or_else(|_| {
-        Err(BankError { row: 0, column: None, message: "not a valid XLSX file: its contents are inconsistent".into() })
-    })
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
-    use calamine::{Reader, Xlsx};
-    let fail = |message: String| BankError { row: 0, column: None, message };
-    let mut book: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| fail(format!("not a valid XLSX file: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| fail("the workbook has no sheet".into()))?
-        .map_err(|e| fail(format!("cannot read the first sheet: {e}")))?;
-    Ok(range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect())
+    crate::upload::read_xlsx(bytes).map_err(refused)
 }
 
 /// An uploaded table: XLSX when it is a ZIP archive, CSV otherwise.
 pub fn upload_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, BankError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        xlsx_rows(bytes)
-    } else {
-        csv_rows(bytes)
-    }
+    crate::upload::read_table(bytes).map_err(refused)
 }
 
 pub fn parse_csv(input: impl Read) -> Result<Vec<BankQuestion>, Vec<BankError>> {
-    parse_rows(csv_rows(input).map_err(|e| vec![e])?)
+    parse_table(csv_rows(input).map_err(|e| vec![e])?)
 }
 
 pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<BankQuestion>, Vec<BankError>> {
-    parse_rows(xlsx_rows(bytes).map_err(|e| vec![e])?)
+    parse_table(xlsx_rows(bytes).map_err(|e| vec![e])?)
 }
 
 pub fn parse_upload(bytes: &[u8]) -> Result<Vec<BankQuestion>, Vec<BankError>> {
-    parse_rows(upload_rows(bytes).map_err(|e| vec![e])?)
+    parse_table(upload_rows(bytes).map_err(|e| vec![e])?)
 }
 
 /// The bank as XLSX in the import layout (export, then import, gives the same bank).

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "../../fuzz/checks/bank_import.rs"]
 mod bank_import;
+#[path = "../../fuzz/checks/upload_table.rs"]
+mod upload_table;
 #[path = "../../fuzz/checks/validators.rs"]
 mod validators;
 #[path = "../../fuzz/checks/ws_message.rs"]
@@ -51,4 +53,10 @@ fn validators_corpus_holds() {
 #[test]
 fn bank_import_corpus_holds() {
     replay("bank_import", bank_import::check);
+}
+
+/// The input gate on the bank_import inputs (fuzz/corpus/upload_table links to them).
+#[test]
+fn upload_table_corpus_holds() {
+    replay("upload_table", upload_table::check);
 }

@@ -12,6 +12,8 @@ mod frames_e2e;
 mod fuzz_corpus;
 mod hardening;
 mod helpers;
+mod hostile_files;
+mod hostile_uploads;
 mod limits;
 pub mod openapi;
 mod organisers;

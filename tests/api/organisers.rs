@@ -24,11 +24,18 @@ async fn owned_fixture(app: &TestApp, slug: &str) -> (i64, Admin, i64) {
     (org, admin, contest)
 }
 
-fn png_data_url(extra: usize) -> String {
+/// A PNG's signature and header (`side` × `side` pixels), then `extra` bytes.
+fn png_of(side: u32, extra: usize) -> String {
     use base64::Engine;
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend(side.to_be_bytes());
+    bytes.extend(side.to_be_bytes());
     bytes.extend(std::iter::repeat_n(7u8, extra));
     format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn png_data_url(extra: usize) -> String {
+    png_of(64, extra)
 }
 
 #[actix_web::test]
@@ -55,6 +62,7 @@ async fn the_organising_bodys_logo_is_checked_and_shown_on_the_public_page() {
         "https://elsewhere.example/logo.png".into(),
         "//evil.example/x.png".into(),
         png_data_url(41 * 1024),
+        png_of(50_000, 100), // an image bomb: 2.5 gigapixels declared in a few bytes
     ] {
         let (status, res) = patch(bad.clone()).await;
         assert_eq!(
