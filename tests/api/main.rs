@@ -15,6 +15,7 @@ pub mod openapi;
 mod organisers;
 mod outages;
 mod overall;
+mod own_postgres;
 mod own_redis;
 mod persistence;
 mod pow;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::own_postgres::OwnPostgres;
 use crate::own_redis::OwnRedis;
 
 /// GET /readyz with a deadline: (status, body), or None when no answer came in time.
@@ -143,4 +144,104 @@ async fn a_hung_redis_is_answered_by_deadlines_and_service_resumes_when_it_conti
     redis.resume();
     redis.wait_ready().await;
     recovers_fast(&app, &mut ws, &answer, seq, Instant::now()).await;
+}
+
+/// Postgres stopped (`immediate`, as in a crash) for ~5 s with a round in play, then
+/// started, on a private cluster (the machine's shared one must stay up): open attempts keep
+/// being acknowledged (Redis holds open rounds), /readyz answers 503 naming Postgres within
+/// 1 s, the persister falls behind, and once Postgres is back it drains within 10 s, with
+/// every acknowledged answer in Postgres.
+#[actix_web::test]
+async fn a_postgres_outage_keeps_answers_acknowledged_and_the_persister_drains_after() {
+    let Some(pg) = OwnPostgres::launch().await else {
+        eprintln!("skipped: no PostgreSQL server binaries under /usr/lib/postgresql");
+        return;
+    };
+    let app = spawn_app_with(Options {
+        share: Some(Shared {
+            db_url: pg.database().await,
+            redis_prefix: format!("t{}:", uuid::Uuid::new_v4().simple()),
+            secret: hex::encode(rand::random::<[u8; 32]>()),
+        }),
+        jobs: true,
+        configure: Some(|c| c.http.ws_messages_per_minute = 10_000),
+        ..Options::default()
+    })
+    .await;
+    let round = app.round();
+    let mut sockets = Vec::new();
+    // Every answer the players will give, in order: (socket, attempt, question, option).
+    let mut plan = Vec::new();
+    for who in 0..3 {
+        let p = app.participant().await;
+        let mut ws = app.ws(&p.token).await;
+        let snap = ws.start(round).await;
+        let attempt = snap["attempt_id"].as_str().expect("attempt").to_string();
+        for (i, (qid, options)) in questions(&snap).into_iter().enumerate() {
+            plan.push((i, who, attempt.clone(), qid, options[0]));
+        }
+        sockets.push(ws);
+    }
+    plan.sort_by_key(|a| (a.0, a.1)); // question by question, player by player
+    let mut plan = plan.into_iter().enumerate().map(|(seq, (_, who, attempt, qid, option))| {
+        let message = json!({"type": "answer", "round_id": round, "attempt_id": attempt,
+                             "question_id": qid, "options": [option], "seq": seq as i64 + 1});
+        (who, attempt, qid, message)
+    });
+    // (attempt, question) of every acknowledged answer.
+    let mut acked = Vec::new();
+    let mut answer = async |sockets: &mut Vec<WsClient>| {
+        let (who, attempt, qid, message) = plan.next().expect("answers left");
+        let reply =
+            answer_within(&mut sockets[who], message, Duration::from_secs(2)).await.expect("a reply within 2 s");
+        assert_eq!((reply["type"].as_str(), reply["status"].as_str()), (Some("ack"), Some("saved")), "{reply}");
+        acked.push((attempt, qid));
+    };
+    for _ in 0..3 {
+        answer(&mut sockets).await;
+    }
+
+    pg.stop();
+    let stopped = Instant::now();
+    let mut during = 0;
+    while during < 6 || stopped.elapsed() < Duration::from_secs(5) {
+        let (status, body) = readyz_within(&app, Duration::from_secs(1))
+            .await
+            .expect("/readyz answers within 1 s while Postgres is down");
+        assert_eq!(
+            (status, body["failing"].clone(), body["redis"].as_str()),
+            (503, json!(["postgres"]), Some("ok")),
+            "{body}"
+        );
+        if during < 6 {
+            answer(&mut sockets).await; // acknowledged with Postgres down
+            during += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let behind = thiluat::jobs::persister::lag(&app.state.redis, round).await.expect("lag");
+    assert!(behind >= 6, "the answers given during the outage wait in Redis: lag {behind}");
+
+    pg.start();
+    let back = Instant::now();
+    for _ in 0..6 {
+        answer(&mut sockets).await;
+    }
+    loop {
+        let lag = thiluat::jobs::persister::lag(&app.state.redis, round).await.expect("lag");
+        if lag == 0 {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(10), "persister still {lag} behind 10 s after Postgres came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("persister drained {:?} after Postgres came back", back.elapsed());
+    let (status, body) = readyz_within(&app, Duration::from_secs(1)).await.expect("/readyz answers");
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<(uuid::Uuid, i64)> =
+        sqlx::query_as("SELECT attempt_id, question_id FROM answers").fetch_all(&app.pg).await.expect("answers");
+    let mut rows: Vec<(String, i64)> = rows.into_iter().map(|(a, q)| (a.to_string(), q)).collect();
+    rows.sort();
+    acked.sort();
+    assert_eq!(rows, acked, "every acknowledged answer is in Postgres, once");
 }
