@@ -11,7 +11,7 @@
 //!   at once, so work waiting for Redis (and the memory it holds) stays bounded;
 //! - once an operation fails for want of Redis (I/O error, refusal, time-out), the gate is
 //!   down: operations fail at once without touching Redis, and one task probes with PING,
-//!   at most 1 s apart, until Redis answers; then the gate opens and a new epoch starts
+//!   at most 0.5 s apart, until Redis answers; then the gate opens and a new epoch starts
 //!   (per-thread connections opened before it are replaced).
 
 use std::future::Future;
@@ -27,7 +27,7 @@ use crate::config::RedisConfig;
 /// First pause between probes; doubled after each failed probe up to [`PROBE_MAX`].
 const PROBE_FIRST: Duration = Duration::from_millis(50);
 /// The longest pause between two tries to reach Redis again.
-const PROBE_MAX: Duration = Duration::from_secs(1);
+const PROBE_MAX: Duration = Duration::from_millis(500);
 
 /// Timeouts and reconnection of every connection manager of a store.
 pub fn manager_config(config: &RedisConfig) -> ConnectionManagerConfig {
