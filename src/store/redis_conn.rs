@@ -184,3 +184,89 @@ impl ConnectionLike for RedisConn {
         self.inner.get_db()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gated connection to the test Redis (REDIS_URL) with these limits.
+    async fn gated(max_in_flight: usize, response_timeout_ms: u64) -> (RedisConn, Arc<Gate>) {
+        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+        let config = RedisConfig {
+            url: crate::config::Secret::new(url),
+            max_in_flight,
+            response_timeout_ms,
+            ..RedisConfig::default()
+        };
+        let client = redis::Client::open(config.url.expose()).expect("valid REDIS_URL");
+        let manager = open_manager(&client, &config).await.expect("Redis reachable");
+        let gate = Gate::new(&config, manager.clone());
+        (RedisConn::new(manager, gate.clone()), gate)
+    }
+
+    async fn ping(conn: &RedisConn) -> RedisResult<String> {
+        redis::cmd("PING").query_async(&mut conn.clone()).await
+    }
+
+    async fn until_up(gate: &Gate) {
+        let since = Instant::now();
+        while gate.is_down() {
+            assert!(since.elapsed() < Duration::from_secs(3), "the probe reopens the gate while Redis answers");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn operations_beyond_the_in_flight_limit_are_refused_at_once() {
+        let (conn, gate) = gated(1, 1_500).await;
+        let key = format!("gatetest{}", uuid::Uuid::new_v4().simple());
+        let mut blocked = conn.clone();
+        // Holds the only slot for 1 s (nothing to pop).
+        let waiting = tokio::spawn(async move {
+            redis::cmd("BLPOP").arg(key).arg(1).query_async::<Option<(String, String)>>(&mut blocked).await
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let asked = Instant::now();
+        let err = ping(&conn).await.expect_err("no slot left");
+        assert!(asked.elapsed() < Duration::from_millis(100), "refused at once, not queued");
+        assert!(err.to_string().contains("too many Redis operations"), "{err}");
+        assert!(!gate.is_down(), "a refusal for load is not an outage");
+        assert_eq!(waiting.await.expect("joined").expect("BLPOP ends normally"), None);
+        assert_eq!(ping(&conn).await.expect("the slot is free again"), "PONG");
+    }
+
+    #[tokio::test]
+    async fn after_redis_fails_operations_fail_at_once_until_the_probe_reaches_it() {
+        let (conn, gate) = gated(16, 1_500).await;
+        let epoch = gate.epoch();
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "test");
+        let failed: RedisResult<()> = gate.run(async { Err(RedisError::from(refused)) }).await;
+        assert!(failed.is_err());
+        assert!(gate.is_down(), "an I/O failure marks Redis down");
+        let err = ping(&conn).await.expect_err("fails at once while down");
+        assert!(err.to_string().contains("not reachable"), "{err}");
+        // This Redis does answer: the probe reopens the gate, in a new epoch.
+        until_up(&gate).await;
+        assert_eq!(gate.epoch(), epoch + 1);
+        assert_eq!(ping(&conn).await.expect("open again"), "PONG");
+    }
+
+    #[tokio::test]
+    async fn an_operation_without_a_reply_ends_at_the_deadline_and_marks_redis_down() {
+        let (_conn, gate) = gated(16, 200).await;
+        let asked = Instant::now();
+        let err = gate.run(std::future::pending::<RedisResult<()>>()).await.expect_err("deadline");
+        assert!(err.is_timeout(), "{err}");
+        assert!(asked.elapsed() < Duration::from_millis(600), "{:?}", asked.elapsed());
+        assert!(gate.is_down(), "silence counts as unreachable");
+        until_up(&gate).await;
+    }
+
+    #[tokio::test]
+    async fn an_error_redis_replied_is_not_an_outage() {
+        let (conn, gate) = gated(16, 1_500).await;
+        let err = redis::cmd("NO_SUCH_COMMAND").query_async::<()>(&mut conn.clone()).await.expect_err("unknown");
+        assert!(!unreachable(&err), "{err}");
+        assert!(!gate.is_down());
+    }
+}
