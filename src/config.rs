@@ -86,6 +86,14 @@ pub struct RedisConfig {
     /// The server's hot paths use one Redis connection per worker thread (see
     /// `RedisStore::with_per_thread_connections`); off: one connection shared by all.
     pub per_thread_connections: bool,
+    /// How long one try to connect to Redis may take.
+    pub connect_timeout_ms: u64,
+    /// How long one Redis operation may take, waiting for a reconnect included; past it the
+    /// operation fails (a websocket message gets `unavailable`). Above WAITAOF's 1 s.
+    pub response_timeout_ms: u64,
+    /// Redis operations in flight on this node at most; beyond, new ones are refused at once
+    /// (`unavailable`), so work waiting for a slow Redis stays bounded.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,6 +195,9 @@ impl Default for RedisConfig {
             waitaof_replicas: 0,
             unsafe_durability: false,
             per_thread_connections: true,
+            connect_timeout_ms: 1_000,
+            response_timeout_ms: 1_500,
+            max_in_flight: 4_096,
         }
     }
 }
@@ -300,6 +311,15 @@ impl Config {
         if let Some(v) = get("REDIS_PER_THREAD_CONNECTIONS") {
             self.redis.per_thread_connections = parse("THILUAT_REDIS_PER_THREAD_CONNECTIONS", v)?;
         }
+        if let Some(v) = get("REDIS_CONNECT_TIMEOUT_MS") {
+            self.redis.connect_timeout_ms = parse("THILUAT_REDIS_CONNECT_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = get("REDIS_RESPONSE_TIMEOUT_MS") {
+            self.redis.response_timeout_ms = parse("THILUAT_REDIS_RESPONSE_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = get("REDIS_MAX_IN_FLIGHT") {
+            self.redis.max_in_flight = parse("THILUAT_REDIS_MAX_IN_FLIGHT", v)?;
+        }
         if let Some(v) = get("JOBS_ENABLED") {
             self.jobs.enabled = parse("THILUAT_JOBS_ENABLED", v)?;
         }
@@ -365,6 +385,16 @@ impl Config {
             || p.device_soft_per_hour == 0
         {
             bail!("pow expiry_s and the per-minute and per-hour thresholds must be > 0");
+        }
+        let r = &self.redis;
+        if r.connect_timeout_ms == 0 || r.max_in_flight == 0 {
+            bail!("redis.connect_timeout_ms and redis.max_in_flight must be > 0");
+        }
+        if r.waitaof_replicas > 0 && r.response_timeout_ms <= 1_000 {
+            bail!("redis.response_timeout_ms must be above 1000 with WAITAOF (which waits up to 1 s)");
+        }
+        if r.response_timeout_ms < 100 {
+            bail!("redis.response_timeout_ms must be at least 100");
         }
         Ok(())
     }

@@ -32,9 +32,9 @@ impl Application {
         }
         let play = Play::new(pg.clone(), redis.clone());
         let metrics = Metrics::new();
-        let sessions = crate::auth::SessionStore::new(redis.conn(), redis.prefix());
-        let throttle = crate::auth::Throttle::new(redis.conn(), redis.prefix());
-        let pow = crate::pow::Pow::new(config.pow.clone(), keys.clone(), redis.conn(), redis.prefix());
+        let sessions = crate::auth::SessionStore::new(redis.manager(), redis.prefix());
+        let throttle = crate::auth::Throttle::new(redis.manager(), redis.prefix());
+        let pow = crate::pow::Pow::new(config.pow.clone(), keys.clone(), redis.manager(), redis.prefix());
         let state = web::Data::new(AppState {
             pg: pg.clone(),
             redis,

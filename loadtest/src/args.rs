@@ -109,6 +109,24 @@ pub struct Args {
     /// A reply that takes longer than this counts as a timeout, seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout_s: u64,
+    /// `faults`: the shell command that takes Redis down (e.g. `kill -9 PID`).
+    #[arg(long)]
+    pub fault_down_cmd: Option<String>,
+    /// `faults`: the shell command that brings it back (e.g. `redis-server conf --daemonize yes`).
+    #[arg(long)]
+    pub fault_up_cmd: Option<String>,
+    /// `faults`: seconds after go before the down command.
+    #[arg(long, default_value_t = 10)]
+    pub fault_after_s: u64,
+    /// `faults`: seconds between the down and the up command.
+    #[arg(long, default_value_t = 5)]
+    pub outage_s: u64,
+    /// `faults`: the Redis address asked with PING to see when it answers again.
+    #[arg(long, default_value = "127.0.0.1:6379")]
+    pub redis_addr: SocketAddr,
+    /// `faults`: each participant's pause between two answers, milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub answer_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,6 +139,9 @@ pub enum Scenario {
     Sustained,
     /// Connections held idle for --duration-s: server RSS per participant.
     Idle,
+    /// Everyone answers at a steady pace (--answer-interval-ms) for --duration-s while Redis
+    /// is taken down and brought back (--fault-down-cmd, --outage-s, --fault-up-cmd): recovery.
+    Faults,
 }
 
 impl Scenario {
@@ -130,6 +151,7 @@ impl Scenario {
             Scenario::AnswerStorm => "answer-storm",
             Scenario::Sustained => "sustained",
             Scenario::Idle => "idle",
+            Scenario::Faults => "faults",
         }
     }
 
@@ -137,7 +159,7 @@ impl Scenario {
     pub fn measured_op(self) -> &'static str {
         match self {
             Scenario::DeadlineBurst => "submit → result",
-            Scenario::AnswerStorm | Scenario::Sustained => "answer → ack",
+            Scenario::AnswerStorm | Scenario::Sustained | Scenario::Faults => "answer → ack",
             Scenario::Idle => "none (idle connections)",
         }
     }
@@ -237,6 +259,14 @@ impl Args {
         }
         if self.http_concurrency == 0 || self.connect_concurrency == 0 {
             return Err("--http-concurrency and --connect-concurrency must be positive".into());
+        }
+        if self.scenario == Scenario::Faults {
+            if self.fault_down_cmd.is_none() || self.fault_up_cmd.is_none() {
+                return Err("faults needs --fault-down-cmd and --fault-up-cmd".into());
+            }
+            if self.fault_after_s + self.outage_s >= self.duration_s {
+                return Err("faults: --duration-s must outlast --fault-after-s + --outage-s".into());
+            }
         }
         if self.scenario == Scenario::AnswerStorm && self.repeat == 0 {
             return Err("--repeat must be positive".into());

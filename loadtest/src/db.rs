@@ -81,6 +81,31 @@ async fn count_lost(
     Ok((lost_answers, lost_submits, other_correct))
 }
 
+/// Rows in `answers` for the attempts of `sent` whose (attempt, question, seq) is not one of
+/// `sent`: what Postgres holds that no participant sent.
+pub async fn unexplained(url: &str, sent: &[(Uuid, i64, i64)]) -> Result<u64, String> {
+    let mut conn = sqlx::PgConnection::connect(url).await.map_err(|e| format!("connecting to --check-db: {e}"))?;
+    let mut attempts: Vec<Uuid> = sent.iter().map(|x| x.0).collect();
+    attempts.sort_unstable();
+    attempts.dedup();
+    let a: Vec<Uuid> = sent.iter().map(|x| x.0).collect();
+    let q: Vec<i64> = sent.iter().map(|x| x.1).collect();
+    let s: Vec<i64> = sent.iter().map(|x| x.2).collect();
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM answers x WHERE x.attempt_id = ANY($1) AND NOT EXISTS \
+         (SELECT 1 FROM unnest($2::uuid[], $3::int8[], $4::int8[]) AS t(a, q, s) \
+          WHERE t.a = x.attempt_id AND t.q = x.question_id AND t.s = x.seq)",
+    )
+    .bind(&attempts)
+    .bind(&a)
+    .bind(&q)
+    .bind(&s)
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|e| format!("--check-db query: {e}"))?;
+    Ok(n as u64)
+}
+
 /// Polls until nothing is missing or `wait` has passed (the persister writes in batches).
 pub async fn check(
     url: &str,

@@ -3,6 +3,7 @@
 
 mod args;
 mod db;
+mod faults;
 mod participant;
 mod report;
 mod setup;
@@ -92,7 +93,7 @@ fn say(msg: impl AsRef<str>) {
     eprintln!("• {}", msg.as_ref());
 }
 
-fn rss_kb(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -219,6 +220,7 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
         connect_sem: Semaphore::new(args.connect_concurrency),
         reply_timeout: Duration::from_secs(args.timeout_s),
         sustained_end: OnceLock::new(),
+        answer_interval: Duration::from_millis(args.answer_interval_ms),
     });
     let (go_tx, go_rx) = watch::channel(0u32);
     let (ev_tx, mut events) = mpsc::unbounded_channel();
@@ -294,6 +296,28 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
             let _ = go_tx.send(1);
             collect_done(&mut events, ready).await;
         }
+        Scenario::Faults => {
+            let end = Instant::now() + Duration::from_secs(args.duration_s);
+            let _ = ctx.sustained_end.set(end);
+            say(format!(
+                "go: {ready} participants answer every {} ms for {} s; Redis down after {} s for {} s",
+                args.answer_interval_ms, args.duration_s, args.fault_after_s, args.outage_s
+            ));
+            let _ = go_tx.send(1);
+            let plan = faults::Plan {
+                down_cmd: args.fault_down_cmd.clone().unwrap_or_default(),
+                up_cmd: args.fault_up_cmd.clone().unwrap_or_default(),
+                after: Duration::from_secs(args.fault_after_s),
+                outage: Duration::from_secs(args.outage_s),
+                redis: args.redis_addr,
+                readyz_url: format!("{}/readyz", target.base),
+                server_pid: args.server_pid,
+                end,
+            };
+            let report = faults::run(plan, stats.clone()).await;
+            collect_done(&mut events, ready).await;
+            with_progress(&progress, |p| p.faults = Some(report));
+        }
         Scenario::Idle => {
             say(format!("holding {ready} idle connections for {} s", args.duration_s));
             tokio::time::sleep(Duration::from_secs(args.duration_s)).await;
@@ -361,6 +385,15 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
             Ok(c) => p.db = Some(c),
             Err(e) => p.db_error = Some(e),
         });
+        if args.scenario == Scenario::Faults {
+            let sent = stats.lock().sent_answers.clone();
+            let extra = db::unexplained(url, &sent).await;
+            with_progress(&progress, |p| match (extra, p.faults.as_mut()) {
+                (Ok(n), Some(f)) => f.unexplained_rows = Some(n),
+                (Err(e), _) => p.db_error = Some(e),
+                _ => {}
+            });
+        }
     }
     Ok(())
 }

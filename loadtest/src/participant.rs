@@ -32,8 +32,10 @@ pub struct Ctx {
     pub stats: Arc<Shared>,
     pub connect_sem: Semaphore,
     pub reply_timeout: Duration,
-    /// When `sustained` stops sending; set before go.
+    /// When `sustained` and `faults` stop sending; set before go.
     pub sustained_end: OnceLock<Instant>,
+    /// `faults`: each participant's pause between answers.
+    pub answer_interval: Duration,
 }
 
 /// Participant → coordinator.
@@ -227,9 +229,13 @@ async fn answer(ctx: &Ctx, s: &mut Session, k: usize, pick: fn(&mut Stats) -> &m
     let seq = s.next_seq;
     s.next_seq += 1;
     let frame = answer_frame(ctx.round, &s.attempt_id, question, seq);
+    let attempt = s.attempt_uuid;
+    let faults = ctx.scenario == Scenario::Faults;
+    if faults {
+        ctx.stats.lock().sent_answers.push((attempt, question.0, seq));
+    }
     note_send(&ctx.stats, pick);
     let outcome = exchange(&mut s.ws, frame, ctx.reply_timeout).await;
-    let attempt = s.attempt_uuid;
     // A reply (ack or typed error) keeps the participant going; after a timeout the late reply
     // would be taken for the next one's, and a broken socket is gone: stop there.
     let answered = matches!(outcome, Outcome::Reply(..));
@@ -238,6 +244,9 @@ async fn answer(ctx: &Ctx, s: &mut Session, k: usize, pick: fn(&mut Stats) -> &m
     account(&ctx.stats, pick, outcome, "ack", |st, reply| {
         if reply.status.as_deref() == Some("saved") {
             st.saved_answers.push((attempt, question.0, seq));
+        }
+        if faults {
+            st.ack_instants.push(Instant::now());
         }
     });
     if rate_limited {
@@ -391,6 +400,33 @@ pub async fn run(
                             break;
                         }
                         k += 1;
+                    }
+                    alive
+                }
+                Err(()) => {
+                    lost_while_waiting(&ctx);
+                    false
+                }
+            };
+            let _ = events.send(Event::Done { alive });
+        }
+        Scenario::Faults => {
+            let alive = match wait_phase(&mut s.ws, &mut go, 1).await {
+                Ok(()) => {
+                    let end = ctx.sustained_end.get().copied().unwrap_or_else(Instant::now);
+                    // Spread the participants over one interval, then each keeps its pace;
+                    // after `unavailable` too, as a client that shows the outage and retries.
+                    let offset = rand::thread_rng().gen_range(0..ctx.answer_interval.as_millis().max(1) as u64);
+                    tokio::time::sleep(Duration::from_millis(offset)).await;
+                    let mut k = 0usize;
+                    let mut alive = true;
+                    while Instant::now() < end {
+                        if !answer(&ctx, &mut s, k, |st| &mut st.measured).await {
+                            alive = false;
+                            break;
+                        }
+                        k += 1;
+                        tokio::time::sleep(ctx.answer_interval).await;
                     }
                     alive
                 }

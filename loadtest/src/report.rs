@@ -31,6 +31,7 @@ pub struct Progress {
     pub db: Option<DbCheck>,
     pub db_error: Option<String>,
     pub notes: Vec<String>,
+    pub faults: Option<crate::faults::FaultReport>,
 }
 
 pub fn take(p: &Mutex<Progress>) -> Progress {
@@ -142,6 +143,7 @@ pub struct Report {
     pub aborted_by_max_seconds: bool,
     pub fatal: Option<String>,
     pub notes: Vec<String>,
+    pub faults: Option<crate::faults::FaultReport>,
 }
 
 pub fn build(args: &Args, s: &Stats, p: Progress, wall: Duration, aborted: bool, fatal: Option<String>) -> Report {
@@ -165,7 +167,10 @@ pub fn build(args: &Args, s: &Stats, p: Progress, wall: Duration, aborted: bool,
             marginal_per_participant_bytes: marginal,
         }
     });
-    let uses_duration = matches!(scenario, crate::args::Scenario::Sustained | crate::args::Scenario::Idle);
+    let uses_duration = matches!(
+        scenario,
+        crate::args::Scenario::Sustained | crate::args::Scenario::Idle | crate::args::Scenario::Faults
+    );
     Report {
         scenario: scenario.name(),
         server: args.server.clone(),
@@ -203,6 +208,7 @@ pub fn build(args: &Args, s: &Stats, p: Progress, wall: Duration, aborted: bool,
         aborted_by_max_seconds: aborted,
         fatal,
         notes: p.notes,
+        faults: p.faults,
     }
 }
 
@@ -337,6 +343,41 @@ pub fn text(r: &Report) -> String {
     );
     if let Some(f) = &r.fatal {
         let _ = writeln!(out, "fatal: {f}");
+    }
+    if let Some(f) = &r.faults {
+        let ms = |v: Option<f64>| opt(v, 1);
+        let _ = writeln!(
+            out,
+            "faults              Redis down at {:.1} s for {} s; first ack {} ms after it answered again; {} acks while down",
+            f.down_at_s,
+            opt(f.redis_down_s, 2),
+            ms(f.first_ack_after_redis_back_ms),
+            f.acks_while_down
+        );
+        let _ = writeln!(
+            out,
+            "  /readyz           {} polls, {}, no answer {}, over 1 s {}, max {:.1} ms",
+            f.readyz.polls,
+            counts(&f.readyz.by_status),
+            f.readyz.no_answer,
+            f.readyz.over_1s,
+            f.readyz.max_ms
+        );
+        let kb = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| format!("{x} kB"));
+        let _ = writeln!(
+            out,
+            "  server RSS        before {}   max {}   max during outage {}   after {}",
+            kb(f.rss_before_kb),
+            kb(f.rss_max_kb),
+            kb(f.rss_max_during_outage_kb),
+            kb(f.rss_after_kb)
+        );
+        if let Some(u) = f.unexplained_rows {
+            let _ = writeln!(out, "  unexplained rows  {u} (answers in Postgres that no sent answer explains)");
+        }
+        for n in &f.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
     }
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");

@@ -142,6 +142,10 @@ pub struct Stats {
     pub results: Vec<(Uuid, i64)>,
     /// Sockets the server closed while a participant was waiting for the measured phase.
     pub closed_while_waiting: u64,
+    /// `faults`: when each measured acknowledgement arrived.
+    pub ack_instants: Vec<Instant>,
+    /// `faults`: (attempt, question, seq) of every answer sent, acknowledged or not.
+    pub sent_answers: Vec<(Uuid, i64, i64)>,
 }
 
 #[derive(Debug, Default)]

@@ -124,7 +124,7 @@ impl FromRequest for Organiser {
             let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(lang, &"no state"))?;
             let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).ok_or_else(unauthorized)?;
             let session =
-                state.sessions.get(&token).await.map_err(|e| ApiError::internal(lang, &e))?.ok_or_else(unauthorized)?;
+                state.sessions.get(&token).await.map_err(|e| ApiError::redis(lang, &e))?.ok_or_else(unauthorized)?;
             let writes = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
             if writes {
                 let given = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -111,7 +111,7 @@ pub async fn leaderboard(
         return Err(ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"));
     }
     let limit = query.limit.unwrap_or(20).clamp(1, 100) as isize;
-    let entries = state.redis.leaderboard(round_id, limit).await.map_err(|e| ApiError::internal(lang, &e))?;
+    let entries = state.redis.leaderboard(round_id, limit).await.map_err(|e| ApiError::redis(lang, &e))?;
     let ids: Vec<i64> = entries.iter().map(|e| e.participant_id).collect();
     let names: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, full_name, commune_code FROM participants WHERE id = ANY($1)")

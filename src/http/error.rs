@@ -15,6 +15,9 @@ pub struct FieldProblem {
     pub message: &'static str,
 }
 
+/// Seconds a client is told to wait before retrying a request that found a store down.
+const UNAVAILABLE_RETRY_S: u64 = 2;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -22,7 +25,7 @@ pub struct ApiError {
     pub lang: Lang,
     pub field: Option<&'static str>,
     pub fields: Vec<FieldProblem>,
-    /// Seconds, for 429 answers (`Retry-After`).
+    /// Seconds, for 429 and 503 answers (`Retry-After`).
     pub retry_after: Option<u64>,
     /// Extra machine-readable detail (e.g. the rows of a rejected import).
     pub details: Option<serde_json::Value>,
@@ -46,6 +49,22 @@ impl ApiError {
             fields,
             ..Self::new(lang, StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields")
         }
+    }
+
+    /// A store the request needs is unreachable: 503 `unavailable` with `Retry-After`, so
+    /// clients (and proxies) try again shortly instead of treating it as a bug.
+    pub fn unavailable(lang: Lang) -> Self {
+        Self {
+            retry_after: Some(UNAVAILABLE_RETRY_S),
+            ..Self::new(lang, StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    }
+
+    /// A failed Redis operation: logged once (warn: an outage is not a bug), then
+    /// [`Self::unavailable`].
+    pub fn redis(lang: Lang, cause: &redis::RedisError) -> Self {
+        tracing::warn!(error = %cause, "Redis unavailable");
+        Self::unavailable(lang)
     }
 
     /// Logs the real cause once, answers with nothing internal.
@@ -99,6 +118,12 @@ impl ResponseError for ApiError {
                 reveal_at: self.reveal_at,
             },
         })
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(e: redis::RedisError) -> Self {
+        ApiError::redis(Lang::Vi, &e)
     }
 }
 

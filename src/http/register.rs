@@ -99,7 +99,7 @@ pub fn pow_refusal(e: crate::pow::PowError, lang: Lang) -> ApiError {
             details: Some(json!({"pow": challenge})),
             ..ApiError::new(lang, StatusCode::PRECONDITION_REQUIRED, "pow_required")
         },
-        crate::pow::PowError::Store(cause) => ApiError::internal(lang, &cause),
+        crate::pow::PowError::Store(cause) => ApiError::redis(lang, &cause),
     }
 }
 

@@ -54,7 +54,7 @@ struct AttemptFacts {
 
 async fn attempt_facts(state: &AppState, round: i64, attempt: &str) -> Result<Option<AttemptFacts>, ApiError> {
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(Lang::Vi, e);
-    if let Some(s) = state.redis.attempt(round, attempt).await.map_err(|e| internal(&e))? {
+    if let Some(s) = state.redis.attempt(round, attempt).await.map_err(|e| ApiError::redis(Lang::Vi, &e))? {
         return Ok(Some(AttemptFacts {
             participant_id: s.participant_id,
             question_ids: s.question_ids,
@@ -129,7 +129,7 @@ pub async fn review(
     if reveal != "after_submit" {
         // after_close (and anything unknown, the strictest reading): once close + grace passed.
         let reveal_at = closes_ms + i64::from(grace_ms);
-        let now = state.redis.now_ms().await.map_err(|e| ApiError::internal(lang, &e))?;
+        let now = state.redis.now_ms().await.map_err(|e| ApiError::redis(lang, &e))?;
         if now < reveal_at {
             return Err(not_revealed(Some(reveal_at)));
         }

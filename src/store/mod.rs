@@ -3,6 +3,8 @@
 pub mod keys;
 pub mod pg;
 pub mod redis;
+pub mod redis_conn;
 
 pub use keys::RoundKeys;
 pub use redis::{Durability, RedisStore, ScriptError};
+pub use redis_conn::RedisConn;

@@ -7,6 +7,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script, Value};
 
 use super::keys::{self, RoundKeys, PERSISTER_GROUP};
+use super::redis_conn::{self, Gate, RedisConn};
 use crate::config::RedisConfig;
 
 /// How an acknowledged answer survives a crash.
@@ -61,7 +62,13 @@ struct Scripts {
 
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    /// The shared connection, behind the gate (see `redis_conn`).
+    conn: RedisConn,
+    /// The same connection without the gate, for stores that keep their own handle.
+    manager: ConnectionManager,
+    gate: std::sync::Arc<Gate>,
+    /// Timeouts of the per-thread connections opened later.
+    settings: std::sync::Arc<RedisConfig>,
     client: redis::Client,
     /// Tells this store's connections apart in the per-thread cache.
     id: usize,
@@ -166,11 +173,16 @@ impl RedisStore {
     /// Connects and checks that acknowledged writes survive a crash.
     pub async fn connect(config: &RedisConfig) -> anyhow::Result<Self> {
         let client = redis::Client::open(config.url.expose()).context("invalid Redis URL")?;
-        let mut conn = ConnectionManager::new(client.clone()).await.context("connecting to Redis")?;
+        let manager = redis_conn::open_manager(&client, config).await.context("connecting to Redis")?;
+        let gate = Gate::new(config, manager.clone());
+        let mut conn = RedisConn::new(manager.clone(), gate.clone());
         let durability = check_durability(&mut conn, config).await?;
         static STORES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         Ok(Self {
             conn,
+            manager,
+            gate,
+            settings: std::sync::Arc::new(config.clone()),
             client,
             id: STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             per_thread: false,
@@ -200,20 +212,30 @@ impl RedisStore {
     /// The connection for a hot path: this thread's own when enabled, else the shared one.
     /// A write and the `WAITAOF` after it use the same connection (`WAITAOF` counts the
     /// writes of its own connection), so callers hold on to the one they got.
-    async fn hot(&self) -> ConnectionManager {
-        if !self.per_thread {
+    /// A thread's connection belongs to the gate's epoch it was opened in: once Redis is
+    /// back after an outage, each thread opens a fresh one (the old one may still hold the
+    /// failed reconnect). While Redis is down, the shared one fails at once.
+    async fn hot(&self) -> RedisConn {
+        if !self.per_thread || self.gate.is_down() {
             return self.conn.clone();
         }
         thread_local! {
-            static CONNECTIONS: std::cell::RefCell<Vec<(usize, ConnectionManager)>> =
+            static CONNECTIONS: std::cell::RefCell<Vec<(usize, u64, RedisConn)>> =
                 const { std::cell::RefCell::new(Vec::new()) };
         }
-        if let Some(c) = CONNECTIONS.with_borrow(|v| v.iter().find(|(id, _)| *id == self.id).map(|(_, c)| c.clone())) {
+        let epoch = self.gate.epoch();
+        let cached = CONNECTIONS
+            .with_borrow(|v| v.iter().find(|(id, e, _)| *id == self.id && *e == epoch).map(|(_, _, c)| c.clone()));
+        if let Some(c) = cached {
             return c;
         }
-        match ConnectionManager::new(self.client.clone()).await {
-            Ok(c) => {
-                CONNECTIONS.with_borrow_mut(|v| v.push((self.id, c.clone())));
+        match redis_conn::open_manager(&self.client, &self.settings).await {
+            Ok(m) => {
+                let c = RedisConn::new(m, self.gate.clone());
+                CONNECTIONS.with_borrow_mut(|v| {
+                    v.retain(|(id, _, _)| *id != self.id);
+                    v.push((self.id, epoch, c.clone()));
+                });
                 c
             }
             Err(e) => {
@@ -236,8 +258,20 @@ impl RedisStore {
         &self.client
     }
 
-    pub fn conn(&self) -> ConnectionManager {
+    /// The shared connection, behind the gate.
+    pub fn conn(&self) -> RedisConn {
         self.conn.clone()
+    }
+
+    /// The shared connection without the gate (its timeouts still apply), for the stores
+    /// that keep a `ConnectionManager` of their own (sessions, throttle, proof-of-work).
+    pub fn manager(&self) -> ConnectionManager {
+        self.manager.clone()
+    }
+
+    /// Whether Redis is known to be unreachable right now (operations fail at once).
+    pub fn is_down(&self) -> bool {
+        self.gate.is_down()
     }
 
     pub async fn ping(&self) -> redis::RedisResult<()> {
@@ -251,7 +285,7 @@ impl RedisStore {
     }
 
     /// `conn`: the connection that made the write.
-    async fn after_write(&self, conn: &mut ConnectionManager) -> Result<(), ScriptError> {
+    async fn after_write(&self, conn: &mut RedisConn) -> Result<(), ScriptError> {
         if let Durability::WaitAof(n) = self.durability {
             let (_local, replicas): (i64, i64) =
                 redis::cmd("WAITAOF").arg(0).arg(n).arg(1000).query_async(conn).await?;
@@ -581,7 +615,7 @@ fn attempt_from_fields(
 /// be refused as unavailable, so the server refuses to start instead. (Whether the replicas
 /// themselves write an AOF cannot be seen from the primary: one that does not never
 /// confirms, and answers are then refused, never acknowledged unsafely.)
-async fn check_waitaof(conn: &mut ConnectionManager, replicas: u32) -> anyhow::Result<()> {
+async fn check_waitaof(conn: &mut RedisConn, replicas: u32) -> anyhow::Result<()> {
     // Satisfied at once (nothing to wait for): only whether the command exists.
     let probe: redis::RedisResult<(i64, i64)> = redis::cmd("WAITAOF").arg(0).arg(0).arg(0).query_async(conn).await;
     if let Err(e) = probe {
@@ -603,7 +637,7 @@ fn connected_replicas(info: &str) -> u32 {
     info.lines().find_map(|l| l.trim().strip_prefix("connected_slaves:")).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
-async fn check_durability(conn: &mut ConnectionManager, config: &RedisConfig) -> anyhow::Result<Durability> {
+async fn check_durability(conn: &mut RedisConn, config: &RedisConfig) -> anyhow::Result<Durability> {
     let read = |name: &'static str| {
         let mut conn = conn.clone();
         async move {

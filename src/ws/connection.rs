@@ -19,6 +19,17 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// every idle socket 16 KB for as long as it stays open. Clients see one message.
 const FRAGMENT_BYTES: usize = 4 * 1024;
 
+/// A message not handled by then is answered `unavailable` (issue 22: a client waiting in
+/// silence for a store that is down retries blind; told, it shows the outage and backs off).
+/// Redis operations fail at their own deadline (`redis.response_timeout_ms`) before this;
+/// this also bounds a message that needs several of them. A message cut short may still
+/// have been applied: the protocol's retries are idempotent (`duplicate`, same request id).
+const REPLY_DEADLINE: Duration = Duration::from_millis(1_800);
+/// For the messages that may first load a round's data from Postgres (start, resume,
+/// attempts): a cold start on a busy node can take longer than an answer, and must not be
+/// turned into an error for that; a Postgres that hangs still gets an answer.
+const LOADING_REPLY_DEADLINE: Duration = Duration::from_secs(4);
+
 /// The server pings every `heartbeat`; a client silent for `idle_timeout` (not even a pong)
 /// is gone, and its socket is closed with 1001 (config `http.ws_heartbeat_s`, `ws_idle_timeout_s`).
 #[derive(Debug, Clone, Copy)]
@@ -238,7 +249,16 @@ async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMe
     let is_answer = matches!(message, ClientMessage::Answer { .. });
     let reply = {
         let _in_flight = InFlight::enter(&state.metrics.in_flight);
-        dispatch(state, cred, message).await
+        let deadline = match message {
+            ClientMessage::Answer { .. } | ClientMessage::Submit { .. } | ClientMessage::Ping {} => REPLY_DEADLINE,
+            ClientMessage::Start { .. } | ClientMessage::Resume { .. } | ClientMessage::Attempts { .. } => {
+                LOADING_REPLY_DEADLINE
+            }
+        };
+        match tokio::time::timeout(deadline, dispatch(state, cred, message)).await {
+            Ok(reply) => reply,
+            Err(_) => Err(PlayError::Unavailable("no reply from the stores in time".into())),
+        }
     };
     let m = &state.metrics;
     match (&reply, is_answer) {

@@ -1,6 +1,5 @@
 //! Concurrency, durability and finalisation against the real stores.
 
-use std::process::{Child, Command};
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -8,6 +7,7 @@ use thiluat::jobs::{finalize, persister};
 use thiluat::play::PlayError;
 
 use crate::helpers::*;
+use crate::own_redis::OwnRedis;
 
 async fn contest_id(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT id FROM contests").fetch_one(&app.pg).await.expect("contest")
@@ -174,69 +174,6 @@ async fn finalisation_is_repeatable_and_verify_catches_differences() {
     assert!(!diffs.is_empty(), "verify must see the tampered score");
 }
 
-struct OwnRedis {
-    child: Child,
-    port: u16,
-    dir: std::path::PathBuf,
-    fsync: &'static str,
-}
-
-impl OwnRedis {
-    fn start(dir: &std::path::Path, port: u16, fsync: &str) -> Child {
-        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
-        Command::new(bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
-            .args(["--appendfsync", fsync, "--dir"])
-            .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server starts")
-    }
-
-    async fn launch(fsync: &'static str) -> Self {
-        let dir = std::env::temp_dir().join(format!("thiluat-redis-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let child = Self::start(&dir, port, fsync);
-        let me = Self { child, port, dir, fsync };
-        me.wait_ready().await;
-        me
-    }
-
-    async fn wait_ready(&self) {
-        for _ in 0..100 {
-            if let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)) {
-                if let Ok(mut c) = client.get_multiplexed_async_connection().await {
-                    if redis::cmd("PING").query_async::<String>(&mut c).await.is_ok() {
-                        return;
-                    }
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis did not start");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    async fn kill_and_restart(&mut self) {
-        self.child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL
-        let _ = self.child.wait();
-        self.child = Self::start(&self.dir, self.port, self.fsync);
-        self.wait_ready().await;
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// Invariant 1 under a crash: Redis killed with SIGKILL mid-round and restarted loses no
 /// acknowledged answer (appendfsync always).
 #[actix_web::test]
@@ -270,6 +207,14 @@ async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
                 if !killed && acked.len() == 37 {
                     redis.kill_and_restart().await;
                     killed = true;
+                    // Requests fail fast until the server sees Redis again (within ~1 s);
+                    // a client retries meanwhile.
+                    for _ in 0..50 {
+                        if app.state.redis.ping().await.is_ok() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                 }
             }
         }
