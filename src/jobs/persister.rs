@@ -182,7 +182,7 @@ pub async fn persist_batch(
 /// Such a consumer finishes its batch, or is taken for dead and reclaimed, within
 /// `reclaim_idle_ms`: the submit waits at most that long, and is set aside after.
 async fn start_may_come(
-    conn: &mut redis::aio::ConnectionManager,
+    conn: &mut crate::store::RedisConn,
     key: &str,
     consumer: &str,
     submit_id: &str,
