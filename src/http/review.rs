@@ -87,6 +87,29 @@ async fn attempt_facts(state: &AppState, round: i64, attempt: &str) -> Result<Op
     }))
 }
 
+/// Whether the participant has started every attempt the round allows and submitted them all.
+async fn last_attempt_done(
+    state: &AppState,
+    round: i64,
+    participant: i64,
+    attempt_limit: Option<i32>,
+    lang: Lang,
+) -> Result<bool, ApiError> {
+    let Some(limit) = attempt_limit.filter(|l| *l > 0) else { return Ok(false) }; // unlimited
+    let redis_error = |e: redis::RedisError| ApiError::redis(lang, &e);
+    if state.redis.attempts_used(round, participant).await.map_err(redis_error)? < i64::from(limit) {
+        return Ok(false);
+    }
+    for id in state.redis.participant_attempt_ids(round, participant).await.map_err(redis_error)? {
+        let open =
+            state.redis.attempt(round, &id).await.map_err(|e| ApiError::redis(lang, &e))?.is_some_and(|a| !a.submitted);
+        if open {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 pub async fn review(
     path: web::Path<(i64, String)>,
     query: web::Query<ReviewQuery>,
@@ -105,13 +128,15 @@ pub async fn review(
     if uuid::Uuid::parse_str(&attempt).is_err() {
         return Err(not_found());
     }
-    let row: Option<(i64, String, i64, i32)> = sqlx::query_as(
-        "SELECT contest_id, reveal, (extract(epoch from closes_at) * 1000)::bigint, grace_ms FROM rounds WHERE id = $1",
+    let row: Option<(i64, String, i64, i32, Option<i32>)> = sqlx::query_as(
+        "SELECT contest_id, reveal, (extract(epoch from closes_at) * 1000)::bigint, grace_ms, attempt_limit \
+         FROM rounds WHERE id = $1",
     )
     .bind(round)
     .fetch_optional(&state.pg)
     .await?;
-    let (_, reveal, closes_ms, grace_ms) = row.filter(|r| r.0 == cred.contest_id).ok_or_else(not_found)?;
+    let (_, reveal, closes_ms, grace_ms, attempt_limit) =
+        row.filter(|r| r.0 == cred.contest_id).ok_or_else(not_found)?;
     let facts = attempt_facts(&state, round, &attempt)
         .await?
         .filter(|f| f.participant_id == cred.participant_id)
@@ -126,13 +151,18 @@ pub async fn review(
     if !facts.submitted {
         return Err(ApiError::new(lang, StatusCode::CONFLICT, "attempt_not_submitted"));
     }
-    if reveal != "after_submit" {
-        // after_close (and anything unknown, the strictest reading): once close + grace passed.
-        let reveal_at = closes_ms + i64::from(grace_ms);
-        let now = state.redis.now_ms().await.map_err(|e| ApiError::redis(lang, &e))?;
-        if now < reveal_at {
-            return Err(not_revealed(Some(reveal_at)));
-        }
+    let reveal_at = closes_ms + i64::from(grace_ms);
+    let now = state.redis.now_ms().await.map_err(|e| ApiError::redis(lang, &e))?;
+    // after_submit: once this participant can take no further attempt of the round that the
+    // answers would help (every attempt allowed is started and none is open); before that,
+    // the correct answers of attempt 1 would help attempt 2. Always once the round is closed.
+    // after_close (and anything unknown, the strictest reading): once close + grace passed.
+    let closed = now >= reveal_at;
+    if !closed
+        && !(reveal == "after_submit"
+            && last_attempt_done(&state, round, cred.participant_id, attempt_limit, lang).await?)
+    {
+        return Err(not_revealed(Some(reveal_at)));
     }
     let questions: HashMap<i64, QuestionData> = pg::questions(&state.pg, &facts.question_ids)
         .await?

@@ -22,8 +22,10 @@ impl TestApp {
     }
 }
 
+/// The reveal rule; `after_submit` with one attempt per person (the fixture allows two: with
+/// a second attempt still to come, after_submit waits for it, see below).
 async fn set_reveal(app: &TestApp, round: i64, reveal: &str) {
-    sqlx::query("UPDATE rounds SET reveal = $2 WHERE id = $1")
+    sqlx::query("UPDATE rounds SET reveal = $2, attempt_limit = CASE WHEN $2 = 'after_submit' THEN 1 ELSE attempt_limit END WHERE id = $1")
         .bind(round)
         .bind(reveal)
         .execute(&app.pg)
@@ -213,6 +215,10 @@ async fn a_participant_plays_and_reviews_in_their_language() {
     }
     let result = ws.request(json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": 1})).await;
     assert_eq!(result["correct"], 5, "answered by id: the language changes nothing");
+    // The second attempt started above in English is submitted too: with one still open, the
+    // answers stay hidden (after_submit waits for the last attempt).
+    let second = started["attempt_id"].clone();
+    ws.request(json!({"type": "submit", "round_id": round, "attempt_id": second, "prediction": 1})).await;
     set_reveal(&app, round, "after_submit").await;
     let path = format!("/api/rounds/{round}/attempts/{}/review", attempt.as_str().expect("id"));
     let (status, review, text) = app.get_as(Some(&p.token), &format!("{path}?lang=en")).await;
@@ -226,4 +232,53 @@ async fn a_participant_plays_and_reviews_in_their_language() {
     assert_eq!(vi_review["questions"][0]["text"], vi["questions"][0]["text"], "Vietnamese by default");
     let (status, body, _) = app.get_as(Some(&p.token), &format!("{path}?lang=1x")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_lang")));
+}
+
+/// With two attempts allowed, the answers of attempt 1 would help attempt 2: `after_submit`
+/// reveals them only once no further attempt can be started and none is open, whichever order
+/// the participant reviews and starts in.
+#[actix_web::test]
+async fn after_submit_waits_for_the_last_attempt_the_round_allows() {
+    let app = spawn_app().await;
+    let round = app.round();
+    sqlx::query("UPDATE rounds SET reveal = 'after_submit', attempt_limit = 2 WHERE id = $1")
+        .bind(round)
+        .execute(&app.pg)
+        .await
+        .expect("two attempts");
+    let keys = correct_ids(&app, round).await;
+    let refused = |(status, body, text): (u16, Value, String), when: &str| {
+        assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_revealed")), "{when}: {text}");
+        for id in &keys {
+            assert!(!text.contains(id.as_str()), "{when}: correct option {id} leaked: {text}");
+        }
+    };
+    let review = |attempt: &Value| format!("/api/rounds/{round}/attempts/{}/review", attempt.as_str().expect("id"));
+    let submit = |attempt: &Value| json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": 1});
+
+    // Review first, then the second attempt.
+    let p = app.participant().await;
+    let mut ws = app.ws(&p.token).await;
+    let first = ws.start(round).await["attempt_id"].clone();
+    assert_eq!(ws.request(submit(&first)).await["type"], "result");
+    refused(app.get_as(Some(&p.token), &review(&first)).await, "attempt 1 submitted, a second one to come");
+    let second = ws.start(round).await["attempt_id"].clone();
+    assert_ne!(first, second);
+    refused(app.get_as(Some(&p.token), &review(&first)).await, "attempt 2 open");
+    assert_eq!(ws.request(submit(&second)).await["type"], "result");
+    for a in [&first, &second] {
+        let (status, _, text) = app.get_as(Some(&p.token), &review(a)).await;
+        assert_eq!(status, 200, "both attempts used and submitted: {text}");
+    }
+
+    // The second attempt started before any review: refused while it is open, served after.
+    let q = app.participant().await;
+    let mut ws = app.ws(&q.token).await;
+    let first = ws.start(round).await["attempt_id"].clone();
+    assert_eq!(ws.request(submit(&first)).await["type"], "result");
+    let second = ws.start(round).await["attempt_id"].clone();
+    refused(app.get_as(Some(&q.token), &review(&first)).await, "attempt 2 open");
+    assert_eq!(app.get_as(Some(&q.token), &review(&second)).await.0, 409, "attempt 2 not submitted");
+    assert_eq!(ws.request(submit(&second)).await["type"], "result");
+    assert_eq!(app.get_as(Some(&q.token), &review(&first)).await.0, 200);
 }

@@ -17,8 +17,9 @@ let reviewRoute = false;
 before(async () => {
   server = await startServer();
   browser = await launch();
-  // A prize list to show, and answers revealed at once so that the review can be seen.
-  await server.sql(`UPDATE rounds SET prizes = '[{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}]', reveal = 'after_submit'`);
+  // A prize list to show, and answers revealed once the one attempt allowed is submitted, so
+  // that the review can be seen.
+  await server.sql(`UPDATE rounds SET prizes = '[{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}]', reveal = 'after_submit', attempt_limit = 1`);
   const doc = await (await fetch(`${server.base}/api/openapi.json`)).json();
   reviewRoute = '/api/rounds/{round}/attempts/{attempt}/review' in doc.paths;
 });
