@@ -158,10 +158,9 @@ pub async fn review(
     // the correct answers of attempt 1 would help attempt 2. Always once the round is closed.
     // after_close (and anything unknown, the strictest reading): once close + grace passed.
     let closed = now >= reveal_at;
-    if !closed
-        && !(reveal == "after_submit"
-            && last_attempt_done(&state, round, cred.participant_id, attempt_limit, lang).await?)
-    {
+    let last_done = reveal == "after_submit"
+        && (closed || last_attempt_done(&state, round, cred.participant_id, attempt_limit, lang).await?);
+    if !closed && !last_done {
         return Err(not_revealed(Some(reveal_at)));
     }
     let questions: HashMap<i64, QuestionData> = pg::questions(&state.pg, &facts.question_ids)
