@@ -254,6 +254,15 @@ pub struct MemberBody {
     personal_data_export: bool,
 }
 
+/// Whether the account belongs to an organisation other than `org`.
+async fn other_organisation(pg: &sqlx::PgPool, account: i64, org: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1 AND organisation_id <> $2)")
+        .bind(account)
+        .bind(org)
+        .fetch_one(pg)
+        .await
+}
+
 /// Adds a member; a new account gets a temporary password, shown once.
 pub async fn add_member(
     path: web::Path<i64>,
@@ -280,6 +289,13 @@ pub async fn add_member(
     let mut temporary = None;
     let mut tx = state.pg.begin().await?;
     let account = match existing {
+        // An account of another organisation is never attached by this one's admin: that
+        // would let any admin pull a stranger's account (and its sessions) into their
+        // organisation. The person keeps one account per organisation, or an admin of theirs
+        // adds this organisation.
+        Some(id) if other_organisation(&state.pg, id, org).await? => {
+            return Err(ApiError { field: Some("email"), ..who.error(StatusCode::CONFLICT, "account_elsewhere") });
+        }
         Some(id) => id,
         None => {
             let password = temporary_password();

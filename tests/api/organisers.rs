@@ -539,3 +539,51 @@ async fn the_first_admin_from_the_command_line_and_a_second_server_process_share
         .expect("sent");
     assert_eq!(res.status().as_u16(), 429, "throttling is shared through Redis");
 }
+
+/// An admin of one organisation cannot attach an account of another: the request is refused,
+/// names the field, and changes nothing (the stranger's memberships and sessions stay theirs).
+#[actix_web::test]
+async fn an_admin_cannot_attach_an_account_of_another_organisation() {
+    let app = spawn_app().await;
+    let (org_a, email_a) = app.org_with_admin("to-chuc-a").await;
+    let (org_b, email_b) = app.org_with_admin("to-chuc-b").await;
+    let admin_a = app.login(&email_a, PASSWORD).await.expect("admin of A");
+    let admin_b = app.login(&email_b, PASSWORD).await.expect("admin of B");
+    let (status, res) = app
+        .call(
+            Some(&admin_a),
+            "POST",
+            &format!("/api/admin/orgs/{org_a}/members"),
+            Body::Json(json!({"email": email_b, "display_name": "Người lạ", "role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, 409, "{res}");
+    assert_eq!(
+        (res["error"]["code"].as_str(), res["error"]["field"].as_str()),
+        (Some("account_elsewhere"), Some("email"))
+    );
+    let orgs: Vec<i64> = sqlx::query_scalar(
+        "SELECT m.organisation_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1",
+    )
+    .bind(&email_b)
+    .fetch_all(&app.pg)
+    .await
+    .expect("memberships");
+    assert_eq!(orgs, [org_b], "B's admin is still only B's");
+    let (status, list) = app.call(Some(&admin_a), "GET", &format!("/api/admin/orgs/{org_a}/members"), Body::None).await;
+    assert_eq!(status, 200);
+    assert!(!list.to_string().contains(&email_b), "{list}");
+    // B's admin still works in B, and A's admin still cannot see B.
+    assert_eq!(app.call(Some(&admin_b), "GET", &format!("/api/admin/orgs/{org_b}/members"), Body::None).await.0, 200);
+    assert_eq!(app.call(Some(&admin_a), "GET", &format!("/api/admin/orgs/{org_b}/members"), Body::None).await.0, 404);
+    // A new address, or one of A's own accounts, is added as before.
+    let (status, res) = app
+        .call(
+            Some(&admin_a),
+            "POST",
+            &format!("/api/admin/orgs/{org_a}/members"),
+            Body::Json(json!({"email": "moi@to-chuc-a.example", "display_name": "Cán bộ mới", "role": "organiser"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{res}");
+}
