@@ -86,8 +86,7 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     let org = path.into_inner();
     who.require(org, Role::Organiser)?;
-    let body = crate::upload::receive(&req, body, who.lang).await?;
-    let rows = crate::upload::table(body).await.map_err(|r| crate::upload::rejected(who.lang, r))?;
+    let rows = crate::upload::upload_table(&req, body, who.lang).await?;
     let parsed = web::block(move || bank::parse_table(rows))
         .await
         .map_err(|e| ApiError::internal(who.lang, &e))?

@@ -41,11 +41,7 @@ pub async fn table(bytes: actix_web::web::Bytes) -> Result<Table, Refusal> {
         return tokio::task::spawn_blocking(move || read_table(&bytes)).await.unwrap_or_else(|_| Err(crashed()));
     };
     let Ok(Ok(_slot)) = tokio::time::timeout(WALL, RUNNING.acquire()).await else {
-        return Err(Refusal::new(
-            "busy",
-            "Máy chủ đang đọc nhiều tệp khác, vui lòng thử lại sau ít phút.",
-            "The server is reading other files; please try again in a few minutes.",
-        ));
+        return Err(busy());
     };
     match tokio::time::timeout(WALL, run_child(binary, bytes)).await {
         Ok(result) => result,
@@ -139,6 +135,14 @@ pub fn child_main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(_) => std::process::ExitCode::FAILURE,
     }
+}
+
+pub(super) fn busy() -> Refusal {
+    Refusal::new(
+        "busy",
+        "Máy chủ đang đọc nhiều tệp khác, vui lòng thử lại sau ít phút.",
+        "The server is reading other files; please try again in a few minutes.",
+    )
 }
 
 fn crashed() -> Refusal {

@@ -13,7 +13,7 @@ mod xlsx;
 mod zipcheck;
 
 pub use isolate::{table, table_from_file, use_parser_binary};
-pub use receive::{receive, rejected};
+pub use receive::{receive, rejected, upload_table};
 
 /// Rows of text cells, as a spreadsheet shows them (header first).
 pub type Table = Vec<Vec<String>>;

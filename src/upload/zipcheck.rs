@@ -33,7 +33,7 @@ pub(super) fn check(bytes: &[u8]) -> Result<(), Refusal> {
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(super::xlsx::invalid)?;
-        let name = entry.name().to_ascii_lowercase();
+        let name = entry.name().map_err(super::xlsx::invalid)?.to_ascii_lowercase();
         if [".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".jar", ".gz", ".7z", ".rar"]
             .iter()
             .any(|ext| name.ends_with(ext))
