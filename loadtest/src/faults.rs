@@ -36,6 +36,8 @@ pub struct FaultReport {
     pub acks_while_down: u64,
     /// Participants' replies that were `unavailable` (all phases).
     pub unavailable_replies: u64,
+    /// Sockets opened again after a request went unanswered (`--timeout-s`).
+    pub reconnects: u64,
     pub readyz: ReadyzReport,
     pub rss_before_kb: Option<u64>,
     pub rss_max_kb: Option<u64>,
@@ -163,6 +165,7 @@ pub async fn run(plan: Plan, stats: Arc<Shared>) -> FaultReport {
     report.rss_after_kb = plan.server_pid.and_then(crate::rss_kb);
     let s = stats.lock();
     report.unavailable_replies = s.measured.rejected.get("unavailable").copied().unwrap_or(0);
+    report.reconnects = s.reconnects;
     if let Some(back) = back {
         report.first_ack_after_redis_back_ms =
             s.ack_instants.iter().filter(|&&t| t >= back).min().map(|t| (*t - back).as_secs_f64() * 1000.0);

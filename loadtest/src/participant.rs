@@ -304,6 +304,22 @@ async fn setup(ctx: &Ctx, idx: usize, token: &str) -> Option<Session> {
     Some(session)
 }
 
+/// `faults`: a new socket for a participant whose last request went unanswered, tried once
+/// a second until `end`.
+async fn reconnect(ctx: &Ctx, idx: usize, token: &str, end: Instant) -> Option<Ws> {
+    while Instant::now() < end {
+        match connect(ctx, idx, token).await {
+            Ok(ws) => {
+                ctx.stats.lock().reconnects += 1;
+                return Some(ws);
+            }
+            Err(why) => bump(&mut ctx.stats.lock().connect_failed, &why),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    None
+}
+
 /// Waits until the coordinator's phase reaches `phase`, reading the socket meanwhile so that
 /// the server's heartbeat pings get their pongs. Err when the socket or the coordinator is gone.
 async fn wait_phase(ws: &mut Ws, go: &mut watch::Receiver<u32>, phase: u32) -> Result<(), ()> {
@@ -422,8 +438,16 @@ pub async fn run(
                     let mut alive = true;
                     while Instant::now() < end {
                         if !answer(&ctx, &mut s, k, |st| &mut st.measured).await {
-                            alive = false;
-                            break;
+                            // A reply that never came (or a broken socket): as a phone does,
+                            // drop the socket and connect again, then go on answering.
+                            let _ = timeout(Duration::from_secs(1), s.ws.close(None)).await;
+                            match reconnect(&ctx, idx, &token, end).await {
+                                Some(ws) => s.ws = ws,
+                                None => {
+                                    alive = false;
+                                    break;
+                                }
+                            }
                         }
                         k += 1;
                         tokio::time::sleep(ctx.answer_interval).await;

@@ -348,11 +348,12 @@ pub fn text(r: &Report) -> String {
         let ms = |v: Option<f64>| opt(v, 1);
         let _ = writeln!(
             out,
-            "faults              Redis down at {:.1} s for {} s; first ack {} ms after it answered again; {} acks while down",
+            "faults              Redis down at {:.1} s for {} s; first ack {} ms after it answered again; {} acks while down; {} reconnects",
             f.down_at_s,
             opt(f.redis_down_s, 2),
             ms(f.first_ack_after_redis_back_ms),
-            f.acks_while_down
+            f.acks_while_down,
+            f.reconnects
         );
         let _ = writeln!(
             out,

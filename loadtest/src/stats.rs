@@ -144,6 +144,8 @@ pub struct Stats {
     pub closed_while_waiting: u64,
     /// `faults`: when each measured acknowledgement arrived.
     pub ack_instants: Vec<Instant>,
+    /// `faults`: new sockets opened after a request went unanswered.
+    pub reconnects: u64,
     /// `faults`: (attempt, question, seq) of every answer sent, acknowledged or not.
     pub sent_answers: Vec<(Uuid, i64, i64)>,
 }

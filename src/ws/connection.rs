@@ -270,8 +270,12 @@ async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMe
         _ => {}
     }
     reply.unwrap_or_else(|e| {
+        // While Redis is known to be down, its gate has logged the outage once: a line per
+        // refused message would flood the log (300,000 in a 5-minute outage of 1,000 players).
         if let PlayError::Unavailable(detail) = &e {
-            tracing::error!(error = %detail, participant.id = cred.participant_id, "store unavailable");
+            if !state.redis.is_down() {
+                tracing::error!(error = %detail, participant.id = cred.participant_id, "store unavailable");
+            }
         }
         ServerMessage::error(e.code(), reference)
     })
