@@ -4,7 +4,7 @@
 interface ApiErrorBody {
   code: string; message: string; field?: string;
   fields?: { field: string; code: string; message: string }[];
-  details?: { rows?: { row: number; column: string | null; message: string }[]; problems?: string[]; reason?: string };
+  details?: { rows?: { row: number; column: string | null; message: string }[]; problems?: { code: string; round: string | null; message: string }[]; reason?: string };
 }
 interface Membership { organisation_id: number; organisation_slug: string; organisation_name: string; role: 'viewer' | 'organiser' | 'admin'; personal_data_export: boolean }
 interface Me { account_id: number; email: string; display_name: string; csrf_token: string | null; memberships: Membership[] }

@@ -467,7 +467,7 @@ export async function publishPage(ctx, id) {
       } catch (e) {
         const problems = e instanceof ApiError && e.code === 'publish_blocked' ? e.body.details?.problems : undefined;
         if (!problems) throw e;
-        const box = h('div', { class: 'errors', tabindex: '-1', id: 'problems' }, h('h2', {}, t('problems')), h('ul', {}, problems.map((p) => h('li', {}, p))));
+        const box = h('div', { class: 'errors', tabindex: '-1', id: 'problems' }, h('h2', {}, t('problems')), h('ul', {}, problems.map((p) => h('li', { 'data-code': p.code }, p.message))));
         replace(out, h('p', { class: 'bad' }, t('publishBlocked', { n: problems.length })), box);
             alertError(t('publishBlocked', { n: problems.length }));
         box.focus();

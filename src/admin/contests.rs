@@ -659,6 +659,38 @@ async fn load_round(pg: &PgPool, round: i64) -> sqlx::Result<RoundSettings> {
     })
 }
 
+/// One problem that blocks publishing: a stable code (the console may translate it), the round
+/// it concerns, and the message in the organiser's language with its parameters filled in.
+fn problem(lang: crate::i18n::Lang, code: &'static str, round: Option<&str>, params: &[(&str, &str)]) -> Value {
+    let mut message = crate::i18n::message(code, lang).to_string();
+    for (name, value) in params.iter().chain(round.map(|r| ("round", r)).iter()) {
+        message = message.replace(&format!("{{{name}}}"), value);
+    }
+    json!({"code": code, "round": round, "message": message})
+}
+
+/// "8 câu mức dễ, chủ đề A, B" / "8 easy questions on A, B": a draw group in words.
+fn group_kind(lang: crate::i18n::Lang, group: &DrawGroup) -> String {
+    let level = group.difficulty.map(|d| crate::i18n::message(&format!("difficulty_{}", d.as_str()), lang));
+    let topics = group.topics.join(", ");
+    match (lang, level, topics.is_empty()) {
+        (crate::i18n::Lang::Vi, l, t) => {
+            format!(
+                "{}{}",
+                l.map(|l| format!("mức {l}")).unwrap_or_else(|| "mọi mức".into()),
+                if t { String::new() } else { format!(", chủ đề {topics}") }
+            )
+        }
+        (crate::i18n::Lang::En, l, t) => {
+            format!(
+                "{}{}",
+                l.map(|l| format!("{l} level")).unwrap_or_else(|| "any level".into()),
+                if t { String::new() } else { format!(", topics {topics}") }
+            )
+        }
+    }
+}
+
 /// Checks the whole contest and lists every problem; if there are none, the rounds take the
 /// current versions of the bank and the contest goes public.
 pub async fn publish(
@@ -673,18 +705,19 @@ pub async fn publish(
             .bind(contest)
             .fetch_one(&state.pg)
             .await?;
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<Value> = Vec::new();
+    let lang = who.lang;
     if title.trim().is_empty() {
-        problems.push("the contest has no title".into());
+        problems.push(problem(lang, "publish_no_title", None, &[]));
     }
     if rules.trim().is_empty() {
-        problems.push("the rules page (thể lệ) is empty".into());
+        problems.push(problem(lang, "publish_no_rules", None, &[]));
     }
     if consent.trim().is_empty() {
-        problems.push("the consent text for personal data is empty".into());
+        problems.push(problem(lang, "publish_no_consent", None, &[]));
     }
     if Scope::from_column(scope).is_none() {
-        problems.push("the contest has no scope (phạm vi): choose one or more provinces, or the whole country".into());
+        problems.push(problem(lang, "publish_no_scope", None, &[]));
     }
     let (unit_count, unit_mode): (i64, String) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM units WHERE contest_id = $1), unit_mode FROM contests WHERE id = $1",
@@ -694,7 +727,7 @@ pub async fn publish(
     .await?;
     // A contest whose units are the communes gets them as people register.
     if unit_count == 0 && unit_mode == "list" {
-        problems.push("the contest has no units (đơn vị dự thi)".into());
+        problems.push(problem(lang, "publish_no_units", None, &[]));
     }
     let bank: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, topic, difficulty FROM questions WHERE organisation_id = $1 AND latest ORDER BY id")
@@ -720,17 +753,21 @@ pub async fn publish(
     .fetch_all(&state.pg)
     .await?;
     if rounds.is_empty() {
-        problems.push("the contest has no round".into());
+        problems.push(problem(lang, "publish_no_round", None, &[]));
     }
     for (_, title, rule, window_ok, _, after_registration_opens) in &rounds {
         if !window_ok {
-            problems.push(format!("round {title:?}: it closes before it opens"));
+            problems.push(problem(lang, "publish_round_window", Some(title), &[]));
         }
         if !after_registration_opens {
-            problems.push(format!("round {title:?}: it closes before registration opens, so nobody could take it"));
+            problems.push(problem(lang, "publish_round_before_registration", Some(title), &[]));
         }
-        if let Err(e) = draw::check(&drawables, &rule.0) {
-            problems.push(format!("round {title:?}: {e}"));
+        if let Some((available, group)) = draw::shortfall(&drawables, &rule.0) {
+            let wanted = group.count.to_string();
+            let kind = group_kind(lang, group);
+            let available = available.to_string();
+            let params = [("available", available.as_str()), ("count", wanted.as_str()), ("kind", kind.as_str())];
+            problems.push(problem(lang, "publish_draw_short", Some(title), &params));
         }
     }
     if !problems.is_empty() {

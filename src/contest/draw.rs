@@ -58,6 +58,20 @@ pub fn draw<R: Rng>(bank: &[Drawable<'_>], rule: &[DrawGroup], rng: &mut R) -> R
     Ok(taken)
 }
 
+/// The first group of `rule` the bank cannot fill, with how many questions it has for it
+/// (what [`check`] reports, kept as data so that each language can say it).
+pub fn shortfall<'r>(bank: &[Drawable<'_>], rule: &'r [DrawGroup]) -> Option<(usize, &'r DrawGroup)> {
+    let mut taken: Vec<i64> = Vec::new();
+    for group in rule {
+        let pool: Vec<i64> = bank.iter().filter(|q| group.accepts(q) && !taken.contains(&q.id)).map(|q| q.id).collect();
+        if pool.len() < group.count {
+            return Some((pool.len(), group));
+        }
+        taken.extend_from_slice(&pool[..group.count]);
+    }
+    None
+}
+
 /// Checks that the bank can satisfy the rule for every attempt (a greedy draw succeeds
 /// whatever the random choices: groups are checked in order against what is left).
 pub fn check(bank: &[Drawable<'_>], rule: &[DrawGroup]) -> Result<(), String> {
@@ -88,6 +102,16 @@ pub fn shuffled_options(attempt_id: &str, question_id: i64, options: &[i64]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortfall_names_the_group_check_refuses() {
+        let bank = bank();
+        let fits = vec![DrawGroup { count: 1, difficulty: None, topics: vec![] }];
+        assert!(shortfall(&bank, &fits).is_none() && check(&bank, &fits).is_ok());
+        let too_many = vec![DrawGroup { count: bank.len() + 1, difficulty: None, topics: vec![] }];
+        assert_eq!(shortfall(&bank, &too_many).map(|(n, g)| (n, g.count)), Some((bank.len(), bank.len() + 1)));
+        assert!(check(&bank, &too_many).is_err());
+    }
 
     fn bank() -> Vec<Drawable<'static>> {
         let mut out = Vec::new();

@@ -321,14 +321,34 @@ async fn publishing_lists_a_round_that_closes_before_registration_opens() {
     let (status, blocked) =
         app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/publish"), Body::None).await;
     assert_eq!((status, blocked["error"]["code"].as_str()), (422, Some("publish_blocked")), "{blocked}");
-    let problems: Vec<&str> = blocked["error"]["details"]["problems"]
+    // Every problem at once, each with a stable code and a message in the organiser's language.
+    let problems = blocked["error"]["details"]["problems"].as_array().expect("problems").clone();
+    let round_problem = json!({
+        "code": "publish_round_before_registration", "round": "Sớm",
+        "message": "Đợt thi «Sớm»: đóng trước khi mở đăng ký nên không ai dự thi được."
+    });
+    assert!(problems.contains(&round_problem), "{problems:?}");
+    assert!(problems.iter().any(|p| p["code"] == "publish_no_units"), "{problems:?}");
+    let mut res = app
+        .http
+        .post(app.url(&format!("/api/admin/contests/{contest}/publish")))
+        .insert_header(("cookie", format!("thiluat_session={}", admin.cookie)))
+        .insert_header(("x-csrf-token", admin.csrf.clone()))
+        .insert_header(("accept-language", "en"))
+        .send()
+        .await
+        .expect("sent");
+    let english: Value = res.json().await.expect("json");
+    let messages: Vec<&str> = english["error"]["details"]["problems"]
         .as_array()
         .expect("problems")
         .iter()
-        .filter_map(Value::as_str)
+        .filter_map(|p| p["message"].as_str())
         .collect();
-    assert!(problems.iter().any(|p| p.contains("\"Sớm\"") && p.contains("before registration opens")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("no units")), "every problem at once: {problems:?}");
+    assert!(
+        messages.contains(&"Round «Sớm»: it closes before registration opens, so nobody could take it."),
+        "{messages:?}"
+    );
 }
 
 /// The raw Set-Cookie of a login.

@@ -178,6 +178,10 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await page.getByRole('button', { name: 'Kiểm tra và công bố' }).click();
     await page.locator('#problems li').first().waitFor();
     assert.match(await page.getByRole('alert').innerText(), /Chưa công bố được: có \d+ vấn đề/);
+    // In Vietnamese, from the server's catalogue (the problem's code kept beside it).
+    assert.equal(await page.locator('#problems li').first().innerText(),
+      'Đợt thi «Tuần thi thứ nhất — tháng 12»: ngân hàng câu hỏi chỉ có 0 câu cho nhóm 3 câu mọi mức.');
+    assert.equal(await page.locator('#problems li').first().getAttribute('data-code'), 'publish_draw_short');
     await consoleScreen(page, '06-publish-problems');
 
     // Step 4: a bad file shows every bad row and imports nothing; then a good one.
