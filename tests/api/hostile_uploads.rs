@@ -6,7 +6,7 @@
 //! of eating the test machine.
 
 use std::cell::Cell;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::admin::bank_of;
 use crate::helpers::*;
 use crate::hostile_files::{self, Hostile};
+use crate::server_process::ServerProcess;
 
 const SERVER_ADDRESS_SPACE: u64 = 4 << 30;
 const RSS_MARGIN: u64 = 200 << 20;
@@ -33,59 +34,6 @@ fn limit_address_space(cmd: &mut Command) {
                 _ => Err(std::io::Error::last_os_error()),
             }
         });
-    }
-}
-
-struct ServerProcess {
-    child: Child,
-    port: u16,
-}
-
-impl ServerProcess {
-    async fn start(shared: &Shared) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_thiluat"));
-        cmd.arg("serve")
-            .env("DATABASE_URL", &shared.db_url)
-            .env("REDIS_URL", redis_url())
-            .env("THILUAT_REDIS_KEY_PREFIX", &shared.redis_prefix)
-            .env("THILUAT_SECRET", &shared.secret)
-            .env("THILUAT_HTTP_BIND", format!("127.0.0.1:{port}"))
-            .env("THILUAT_HTTP_WORKERS", "2")
-            .env("THILUAT_HTTP_WS_MESSAGES_PER_MINUTE", "100000")
-            .env("THILUAT_JOBS_ENABLED", "false")
-            .env("THILUAT_DATABASE_MAX_CONNECTIONS", "4")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if std::env::var("REDIS_URL").is_err() {
-            cmd.env("THILUAT_REDIS_UNSAFE_DURABILITY", "true");
-        }
-        limit_address_space(&mut cmd);
-        let server = ServerProcess { child: cmd.spawn().expect("thiluat serve starts"), port };
-        for _ in 0..400 {
-            if let Ok(res) = awc::Client::default().get(server.url("/healthz")).send().await {
-                if res.status().is_success() {
-                    return server;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("thiluat serve did not come up on port {port}");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -260,7 +208,11 @@ async fn hostile_files_through_every_import_path_while_a_round_is_played() {
     let files: &[Hostile] = hostile_files::all();
     let folder = hostile_files::write_folder(files);
     let app = spawn_app().await;
-    let mut server = ServerProcess::start(&app.shared).await;
+    let mut server = ServerProcess::start_with(&app.shared, 2, |cmd| {
+        cmd.env("THILUAT_HTTP_WS_MESSAGES_PER_MINUTE", "100000");
+        limit_address_space(cmd);
+    })
+    .await;
     let pid = server.child.id();
     let (org, email) = app.org_with_admin("hostile").await;
     let admin = login(&server, &email).await;

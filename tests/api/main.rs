@@ -31,6 +31,7 @@ mod report;
 pub mod reports;
 mod review;
 mod scope;
+mod server_process;
 mod survey;
 mod throttle;
 mod winners;

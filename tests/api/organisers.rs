@@ -2,12 +2,13 @@
 //! XLSX, live counters, re-run finalisation, password resets, session cookies and a session
 //! served by a second server process.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
 use crate::admin::{audit_actions, Admin, Body};
 use crate::helpers::*;
+use crate::server_process::ServerProcess;
 
 const PASSWORD: &str = "mật khẩu rất dài 1";
 
@@ -439,55 +440,6 @@ async fn admins_reset_passwords_and_sessions_use_safe_rotated_cookies() {
     assert_eq!(statuses[100], 429, "the address is throttled after 100 failures");
 }
 
-/// A `thiluat serve` process of its own, sharing the test app's Postgres, Redis and secret.
-struct ServerProcess {
-    child: Child,
-    port: u16,
-}
-
-impl ServerProcess {
-    async fn start(shared: &Shared) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_thiluat"));
-        cmd.arg("serve")
-            .env("DATABASE_URL", &shared.db_url)
-            .env("REDIS_URL", redis_url())
-            .env("THILUAT_REDIS_KEY_PREFIX", &shared.redis_prefix)
-            .env("THILUAT_SECRET", &shared.secret)
-            .env("THILUAT_HTTP_BIND", format!("127.0.0.1:{port}"))
-            .env("THILUAT_HTTP_WORKERS", "1")
-            .env("THILUAT_JOBS_ENABLED", "false")
-            .env("THILUAT_DATABASE_MAX_CONNECTIONS", "2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if std::env::var("REDIS_URL").is_err() {
-            cmd.env("THILUAT_REDIS_UNSAFE_DURABILITY", "true");
-        }
-        let server = ServerProcess { child: cmd.spawn().expect("thiluat serve starts"), port };
-        let client = awc::Client::default();
-        for _ in 0..200 {
-            if let Ok(res) = client.get(server.url("/healthz")).send().await {
-                if res.status().is_success() {
-                    return server;
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("thiluat serve did not come up on port {port}");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `thiluat admin create` as a real process: the first admin of a new organisation.
 fn admin_create(shared: &Shared, email: &str, password: &str) -> std::process::Output {
     use std::io::Write;
@@ -527,7 +479,7 @@ async fn the_first_admin_from_the_command_line_and_a_second_server_process_share
     .expect("membership");
     assert_eq!(role, "admin");
     let session = app.login(email, PASSWORD).await.expect("the first admin logs in");
-    let other = ServerProcess::start(&app.shared).await;
+    let other = ServerProcess::start_with(&app.shared, 1, |_| {}).await;
     let me = |url: String| {
         let cookie = format!("thiluat_session={}", session.cookie);
         async move {
