@@ -217,6 +217,94 @@ impl ServerMessage {
     }
 }
 
+/// Every `code` an `error` frame can carry: what the decoder refuses, what the attempt
+/// scripts refuse, and the socket's own. The one list that docs/protocol.md's table and the
+/// OpenAPI document's `WsErrorCode` must both equal (a test checks), so a client written from
+/// either knows every code it can be sent.
+pub const WS_ERROR_CODES: [&str; 20] = [
+    "malformed",
+    "too_large",
+    "binary_not_supported",
+    "round_not_open",
+    "attempt_limit",
+    "not_found",
+    "deadline_passed",
+    "already_submitted",
+    "invalid_question",
+    "invalid_option",
+    "answer_locked",
+    "prediction_required",
+    "invalid_prediction",
+    "seq_invalid",
+    "id_invalid",
+    "rate_limited",
+    "unavailable",
+    "participant_erased",
+    "pow_required",
+    "attempt_exists",
+];
+
+#[cfg(test)]
+mod error_code_lists {
+    use std::collections::BTreeSet;
+
+    use super::WS_ERROR_CODES;
+
+    fn ours() -> BTreeSet<String> {
+        WS_ERROR_CODES.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn the_protocol_document_lists_exactly_these_codes() {
+        let doc = include_str!("../../docs/protocol.md");
+        let table = doc.split("### Error codes on the socket").nth(1).and_then(|t| t.split("\n### ").next());
+        let listed: BTreeSet<String> = table
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(listed, ours(), "docs/protocol.md's error table and WS_ERROR_CODES differ");
+    }
+
+    #[test]
+    fn the_openapi_document_lists_exactly_these_codes() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../http/openapi.json")).unwrap_or(serde_json::Value::Null);
+        let listed: BTreeSet<String> = doc["components"]["schemas"]["WsErrorCode"]["enum"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        assert_eq!(listed, ours(), "openapi.json's WsErrorCode and WS_ERROR_CODES differ");
+    }
+
+    #[test]
+    fn every_code_the_socket_sends_is_listed() {
+        let sources = [include_str!("connection.rs"), include_str!("revoke.rs"), include_str!("messages.rs")];
+        for src in sources {
+            for call in src.split("error(\"").skip(1) {
+                let code = call.split('"').next().unwrap_or_default();
+                assert!(WS_ERROR_CODES.contains(&code), "the socket sends {code:?}, which is not in WS_ERROR_CODES");
+            }
+        }
+        for script in [
+            include_str!("../store/lua/start.lua"),
+            include_str!("../store/lua/answer.lua"),
+            include_str!("../store/lua/submit.lua"),
+        ] {
+            for call in script.split("error_reply('").skip(1) {
+                let code = call.split('\'').next().unwrap_or_default();
+                // `not_due`: only the deadline sweeper's auto-submit gets it, never a client.
+                assert!(
+                    WS_ERROR_CODES.contains(&code) || code == "not_due",
+                    "a script refuses with {code:?}, which is not in WS_ERROR_CODES"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
