@@ -99,7 +99,11 @@ pub struct LeaderboardQuery {
     limit: Option<u32>,
 }
 
-/// The live ranking (correct answers, then time, then submission); names masked.
+/// The ranking, names masked. Once the round is finalised: the official ranking (the ranking
+/// chain with the prediction, disqualifications applied: what the winners come from), with
+/// `official: true`. Before: the live one from Redis (correct answers, then time, then
+/// submission; the prediction's distance is unknown until the close), `official: false`,
+/// which the page must call provisional.
 pub async fn leaderboard(
     path: web::Path<i64>,
     query: web::Query<LeaderboardQuery>,
@@ -111,7 +115,27 @@ pub async fn leaderboard(
         return Err(ApiError::new(lang, StatusCode::NOT_FOUND, "not_found"));
     }
     let limit = query.limit.unwrap_or(20).clamp(1, 100) as isize;
-    let entries = state.redis.leaderboard(round_id, limit).await.map_err(|e| ApiError::redis(lang, &e))?;
+    let finalized = pg::round(&state.pg, round_id).await?.is_some_and(|r| r.finalized);
+    let entries = if finalized {
+        let rows: Vec<(i64, i32, i64, i64)> = sqlx::query_as(
+            "SELECT participant_id, correct, duration_ms, submitted_at_ms FROM results WHERE round_id = $1 \
+             ORDER BY rank, participant_id LIMIT $2",
+        )
+        .bind(round_id)
+        .bind(limit as i64)
+        .fetch_all(&state.pg)
+        .await?;
+        rows.into_iter()
+            .map(|(participant_id, correct, duration_ms, submitted_ms)| crate::store::redis::LiveEntry {
+                participant_id,
+                correct: i64::from(correct),
+                duration_ms,
+                submitted_ms,
+            })
+            .collect()
+    } else {
+        state.redis.leaderboard(round_id, limit).await.map_err(|e| ApiError::redis(lang, &e))?
+    };
     let ids: Vec<i64> = entries.iter().map(|e| e.participant_id).collect();
     let names: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, full_name, commune_code FROM participants WHERE id = ANY($1)")
@@ -133,7 +157,7 @@ pub async fn leaderboard(
             json!({"position": i + 1, "name": name, "commune": commune, "correct": e.correct, "duration_ms": e.duration_ms})
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"round_id": round_id, "entries": rows})))
+    Ok(HttpResponse::Ok().json(json!({"round_id": round_id, "official": finalized, "entries": rows})))
 }
 
 /// A published contest's participation statistics for anyone: aggregate counts only, small
