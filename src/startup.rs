@@ -35,6 +35,8 @@ impl Application {
         let sessions = crate::auth::SessionStore::new(redis.manager(), redis.prefix());
         let throttle = crate::auth::Throttle::new(redis.manager(), redis.prefix());
         let pow = crate::pow::Pow::new(config.pow.clone(), keys.clone(), redis.manager(), redis.prefix());
+        let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
+        let public_url = public_url(config.http.public_url.as_deref(), listener.local_addr()?);
         let state = web::Data::new(AppState {
             pg: pg.clone(),
             redis,
@@ -56,8 +58,8 @@ impl Application {
             },
             revocations: crate::ws::revoke::Revocations::new(),
             trusted_proxies: config.http.trusted_proxies.clone(),
+            public_url,
         });
-        let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
         let data = state.clone();
         let mut server = HttpServer::new(move || {
@@ -174,4 +176,19 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// The base of every public link the server writes (QR posters, link previews): the
+/// configured one, else this listener's own address, never a request's `Host` or
+/// `X-Forwarded-*` (a forged header would put another site's address on a poster).
+fn public_url(configured: Option<&str>, bound: std::net::SocketAddr) -> String {
+    if let Some(url) = configured.map(|u| u.trim_end_matches('/')).filter(|u| !u.is_empty()) {
+        return url.to_string();
+    }
+    let mut addr = bound;
+    if addr.ip().is_unspecified() {
+        tracing::warn!("THILUAT_HTTP_PUBLIC_URL is not set: public links will name 127.0.0.1");
+        addr.set_ip(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    }
+    format!("http://{addr}")
 }

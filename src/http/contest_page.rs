@@ -67,11 +67,6 @@ fn plain_excerpt(md: &str, max_chars: usize) -> String {
     format!("{cut}…")
 }
 
-fn origin(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
 /// The meta tags a link preview reads.
 fn og_tags(s: &Summary, base: &str) -> String {
     let url = format!("{base}/c/{}", s.slug);
@@ -124,7 +119,7 @@ pub async fn page(
         html.replace_range(a..b + "</title>".len(), &format!("<title>{}</title>", esc(&s.title)));
     }
     let at = html.find("<title>").unwrap_or(0);
-    html.insert_str(at, &og_tags(&s, &origin(&req)));
+    html.insert_str(at, &og_tags(&s, &state.public_url));
     Ok(dynamic_page(page, html))
 }
 
@@ -156,14 +151,9 @@ pub fn qr_svg(url: &str) -> Option<String> {
 
 /// `/c/{slug}/poster`: a printable A4 poster for the organiser: title, organiser, rounds, a
 /// QR code and the address in letters. Server-rendered HTML, no script.
-pub async fn poster(
-    req: HttpRequest,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-    lang: Lang,
-) -> Result<HttpResponse, ApiError> {
+pub async fn poster(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
     let s = published(&state, &path, lang).await?;
-    let url = format!("{}/c/{}", origin(&req), s.slug);
+    let url = format!("{}/c/{}", state.public_url, s.slug);
     let qr = qr_svg(&url).ok_or_else(|| ApiError::internal(lang, &"QR code"))?;
     let rounds = crate::store::pg::rounds_of_contest(&state.pg, s.id).await?;
     let items: String = rounds

@@ -46,6 +46,8 @@ pub struct AppState {
     pub revocations: crate::ws::revoke::Revocations,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_address`).
     pub trusted_proxies: Vec<client_address::Network>,
+    /// The base of public links (`http.public_url`, else the listener's address).
+    pub public_url: String,
 }
 
 impl AppState {

@@ -112,3 +112,31 @@ async fn the_contest_page_carries_open_graph_tags_and_the_poster_a_qr_code() {
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+/// Public links (link previews, the QR poster) name the configured public address, never the
+/// request's `Host` or `X-Forwarded-Host`: a forged header cannot put another site on a poster.
+#[actix_web::test]
+async fn public_links_come_from_the_configured_address_never_from_the_request() {
+    let app = spawn_app_with(Options {
+        configure: Some(|c| c.http.public_url = Some("https://thi.sotuphap.example/".into())),
+        ..Options::default()
+    })
+    .await;
+    for path in [format!("/c/{SLUG}"), format!("/c/{SLUG}/poster")] {
+        let mut res = app
+            .http
+            .get(app.url(&path))
+            .insert_header(("host", "evil.example"))
+            .insert_header(("x-forwarded-host", "evil.example"))
+            .insert_header(("x-forwarded-proto", "http"))
+            .insert_header(("forwarded", "host=evil.example;proto=http"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let body = String::from_utf8(res.body().limit(8 << 20).await.expect("body").to_vec()).expect("utf8");
+        assert!(!body.contains("evil.example"), "{path}: {body}");
+        assert!(body.contains(&format!("https://thi.sotuphap.example/c/{SLUG}")), "{path}: {body}");
+    }
+    app.stop().await;
+}
