@@ -50,6 +50,27 @@ impl TestApp {
         }
     }
 
+    /// A bank of 3 questions in the organisation and a round of the contest open now (2
+    /// questions an attempt): what a contest needs, besides its texts, to be published.
+    pub async fn bank_and_open_round(&self, admin: &Admin, org: i64, contest: i64) {
+        let xlsx = bank::to_xlsx(&bank_of(3)).expect("xlsx");
+        let (status, res) =
+            self.call(Some(admin), "POST", &format!("/api/admin/orgs/{org}/questions/import"), Body::Bytes(xlsx)).await;
+        assert_eq!(status, 200, "{res}");
+        let (status, res) = self
+            .call(
+                Some(admin),
+                "POST",
+                &format!("/api/admin/contests/{contest}/rounds"),
+                Body::Json(json!({
+                    "title": "R", "opens_at": now_plus_hours(-1), "closes_at": now_plus_hours(5), "time_limit_minutes": 10,
+                    "questions_per_attempt": 2, "draw": [{"count": 2}], "ranking": ["correct_desc"]
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{res}");
+    }
+
     pub async fn call(&self, who: Option<&Admin>, method: &str, path: &str, body: Body) -> (u16, Value) {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, self.url(path));
@@ -662,23 +683,7 @@ async fn registration_window_password_and_eligibility_are_enforced() {
     let contest = c["id"].as_i64().expect("contest");
     app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/units?communes_of_province=01"), Body::None)
         .await;
-    app.call(
-        Some(&admin),
-        "POST",
-        &format!("/api/admin/orgs/{org}/questions/import"),
-        Body::Bytes(bank::to_xlsx(&bank_of(3)).expect("xlsx")),
-    )
-    .await;
-    app.call(
-        Some(&admin),
-        "POST",
-        &format!("/api/admin/contests/{contest}/rounds"),
-        Body::Json(json!({
-            "title": "R", "opens_at": now_plus_hours(-1), "closes_at": now_plus_hours(5), "time_limit_minutes": 10,
-            "questions_per_attempt": 2, "draw": [{"count": 2}], "ranking": ["correct_desc"]
-        })),
-    )
-    .await;
+    app.bank_and_open_round(&admin, org, contest).await;
     let (status, published) =
         app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/publish"), Body::None).await;
     assert_eq!(status, 200, "{published}");

@@ -3,9 +3,8 @@
 //! contest without a scope cannot be published, and older contests get theirs from their units.
 
 use serde_json::{json, Value};
-use thiluat::contest::bank;
 
-use crate::admin::{bank_of, now_plus_hours, Admin, Body};
+use crate::admin::{Admin, Body};
 use crate::helpers::*;
 
 /// A draft contest with a bank of 3 questions and a round open now; `extra` goes into the
@@ -24,22 +23,7 @@ async fn draft(app: &TestApp, slug: &str, extra: Value) -> (Admin, i64, i64) {
         app.call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/contests"), Body::Json(body)).await;
     assert_eq!(status, 201, "{c}");
     let contest = c["id"].as_i64().expect("contest");
-    let xlsx = bank::to_xlsx(&bank_of(3)).expect("xlsx");
-    let (status, res) =
-        app.call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/questions/import"), Body::Bytes(xlsx)).await;
-    assert_eq!(status, 200, "{res}");
-    let (status, res) = app
-        .call(
-            Some(&admin),
-            "POST",
-            &format!("/api/admin/contests/{contest}/rounds"),
-            Body::Json(json!({
-                "title": "R", "opens_at": now_plus_hours(-1), "closes_at": now_plus_hours(5), "time_limit_minutes": 10,
-                "questions_per_attempt": 2, "draw": [{"count": 2}], "ranking": ["correct_desc"]
-            })),
-        )
-        .await;
-    assert!(status == 200 || status == 201, "{res}");
+    app.bank_and_open_round(&admin, org, contest).await;
     (admin, org, contest)
 }
 
