@@ -56,6 +56,7 @@ impl Application {
             },
             revocations: crate::ws::revoke::Revocations::new(),
             trusted_proxies: config.http.trusted_proxies.clone(),
+            metrics_token: config.http.metrics_token.clone(),
         });
         let listener = TcpListener::bind(&config.http.bind).with_context(|| format!("binding {}", config.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -67,6 +68,8 @@ impl Application {
                 .wrap_fn(crate::ws::connection::no_compression_on_upgrade)
                 .wrap(crate::http::security_headers())
                 .wrap_fn(crate::http::hsts)
+                .wrap_fn(crate::http::policy::no_store)
+                .wrap_fn(crate::http::policy::head_as_get)
                 .configure(http::routes)
         })
         .backlog(4096)

@@ -9,6 +9,7 @@ pub mod health;
 pub mod markdown;
 pub mod me;
 pub mod openapi;
+pub mod policy;
 pub mod register;
 pub mod review;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub revocations: crate::ws::revoke::Revocations,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_address`).
     pub trusted_proxies: Vec<client_address::Network>,
+    /// What `/metrics` requires (see `health::metrics`).
+    pub metrics_token: Option<crate::config::Secret>,
 }
 
 impl AppState {
