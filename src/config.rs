@@ -64,6 +64,9 @@ pub struct HttpConfig {
     pub ws_heartbeat_s: u64,
     /// Seconds without any frame from the client after which its socket is closed (1001).
     pub ws_idle_timeout_s: u64,
+    /// Bearer token that `/metrics` requires (`THILUAT_METRICS_TOKEN`); without one, only
+    /// unproxied requests from the loopback address get the metrics.
+    pub metrics_token: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +180,7 @@ impl Default for HttpConfig {
             limits_housekeeping_s: 60,
             ws_heartbeat_s: 15,
             ws_idle_timeout_s: 60,
+            metrics_token: None,
         }
     }
 }
@@ -286,6 +290,9 @@ impl Config {
         }
         if let Some(v) = get("HTTP_WS_MESSAGES_PER_MINUTE") {
             self.http.ws_messages_per_minute = parse("THILUAT_HTTP_WS_MESSAGES_PER_MINUTE", v)?;
+        }
+        if let Some(v) = get("METRICS_TOKEN").filter(|v| !v.is_empty()) {
+            self.http.metrics_token = Some(Secret::new(v));
         }
         if let Some(v) = get("HTTP_WORKERS") {
             self.http.workers = Some(parse("THILUAT_HTTP_WORKERS", v)?);

@@ -59,6 +59,7 @@ impl Application {
             revocations: crate::ws::revoke::Revocations::new(),
             trusted_proxies: config.http.trusted_proxies.clone(),
             public_url,
+            metrics_token: config.http.metrics_token.clone(),
         });
         let port = listener.local_addr()?.port();
         let data = state.clone();
@@ -69,6 +70,8 @@ impl Application {
                 .wrap_fn(crate::ws::connection::no_compression_on_upgrade)
                 .wrap(crate::http::security_headers())
                 .wrap_fn(crate::http::hsts)
+                .wrap_fn(crate::http::policy::no_store)
+                .wrap_fn(crate::http::policy::head_as_get)
                 .configure(http::routes)
         })
         .backlog(4096)

@@ -9,6 +9,7 @@ pub mod health;
 pub mod markdown;
 pub mod me;
 pub mod openapi;
+pub mod policy;
 pub mod register;
 pub mod review;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<client_address::Network>,
     /// The base of public links (`http.public_url`, else the listener's address).
     pub public_url: String,
+    /// What `/metrics` requires (see `health::metrics`).
+    pub metrics_token: Option<crate::config::Secret>,
 }
 
 impl AppState {

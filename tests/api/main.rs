@@ -14,6 +14,7 @@ mod hardening;
 mod helpers;
 mod hostile_files;
 mod hostile_uploads;
+mod http_rules;
 mod leaderboard;
 mod limits;
 pub mod openapi;
