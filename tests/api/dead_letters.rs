@@ -99,14 +99,7 @@ async fn an_entry_that_cannot_be_applied_is_set_aside_and_everything_behind_it_i
     assert_eq!(diffs.len(), 3, "{diffs:?}");
     assert!(diffs.iter().all(|d| d.starts_with("dead letter ")), "{diffs:?}");
     // The console's live page gets the count (its alert) and the verify button the lines.
-    let (org, email) = app.org_with_admin("dead-letters").await;
-    sqlx::query("UPDATE contests SET organisation_id = $1 WHERE slug = $2")
-        .bind(org)
-        .bind(SLUG)
-        .execute(&app.pg)
-        .await
-        .expect("own the fixture");
-    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (admin, _, _) = crate::privacy::owned_contest(&app, "dead-letters").await;
     let (status, live) = app.call(Some(&admin), "GET", &format!("/api/admin/rounds/{round}/live"), Body::None).await;
     assert_eq!((status, &live["dead_letters"]), (200, &serde_json::json!(3)), "{live}");
     let (status, verified) =

@@ -9,9 +9,7 @@ use crate::reports::{attempt, finalize, owned_contest, T0};
 /// Plays a round for three participants (2, 3 and 4 correct), closes and finalises it;
 /// returns the admin session and the participants' phones and CCCDs in rank order.
 async fn finalised_round(app: &TestApp) -> (crate::admin::Admin, i64, Vec<(String, String)>) {
-    let (org, email) = app.org_with_admin("exp").await;
-    sqlx::query("UPDATE contests SET organisation_id = $1").bind(org).execute(&app.pg).await.expect("own the contest");
-    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (admin, org, _) = crate::privacy::owned_contest(app, "exp").await;
     let round = app.round();
     let mut people = Vec::new();
     for i in 0..3 {

@@ -7,14 +7,7 @@ use crate::admin::Body;
 use crate::helpers::*;
 
 async fn organiser(app: &TestApp) -> crate::admin::Admin {
-    let (org, email) = app.org_with_admin("ext").await;
-    sqlx::query("UPDATE contests SET organisation_id = $1 WHERE slug = $2")
-        .bind(org)
-        .bind(SLUG)
-        .execute(&app.pg)
-        .await
-        .expect("own the fixture");
-    app.login(&email, "mật khẩu rất dài 1").await.expect("login")
+    crate::privacy::owned_contest(app, "ext").await.0
 }
 
 fn limit_ms(snap: &Value) -> i64 {

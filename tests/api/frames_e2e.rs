@@ -102,13 +102,7 @@ async fn random_frames_through_decode_lua_stream_and_persister_leave_a_round_tha
         persisted.entry(a.to_string()).or_default().insert(q, seq);
     }
     assert_eq!(persisted, model, "every saved answer is in Postgres with its exact seq");
-    sqlx::query(
-        "UPDATE rounds SET closes_at = now() - interval '1 minute', opens_at = now() - interval '1 day' WHERE id = $1",
-    )
-    .bind(round)
-    .execute(&app.pg)
-    .await
-    .expect("close");
+    crate::wire_numbers::close_round(&app, round).await;
     finalize::finalize(&app.pg, play, round).await.expect("the round finalises");
     let diffs = finalize::verify(&app.pg, play, round).await.expect("verify runs");
     assert!(diffs.is_empty(), "{diffs:?}");

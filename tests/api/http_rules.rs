@@ -47,10 +47,7 @@ async fn raw(app: &TestApp, method: &str, path: &str, extra: &[(&str, String)]) 
 /// An admin of the test contest's organisation, a participant, and every GET route with its
 /// parameters filled in (the API's from the route table, and the pages).
 async fn setup(app: &TestApp) -> (Vec<(&'static str, String)>, Vec<String>) {
-    let (org, email) = app.org_with_admin("rules").await;
-    sqlx::query("UPDATE contests SET organisation_id = $1").bind(org).execute(&app.pg).await.expect("own the contest");
-    let contest: i64 = sqlx::query_scalar("SELECT id FROM contests LIMIT 1").fetch_one(&app.pg).await.expect("contest");
-    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (admin, org, contest) = crate::privacy::owned_contest(app, "rules").await;
     let participant = app.participant().await;
     let round = app.round();
     let credentials = vec![

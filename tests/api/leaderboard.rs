@@ -30,9 +30,7 @@ async fn perfect(app: &TestApp, token: &str, thinking: std::time::Duration, pred
 async fn the_leaderboard_is_provisional_until_the_round_is_finalised_then_official() {
     let app = spawn_app_with(Options { first_round: Some("grace_ms = 0"), ..Options::default() }).await;
     let round = app.round();
-    let (org, email) = app.org_with_admin("bang-xep-hang").await;
-    sqlx::query("UPDATE contests SET organisation_id = $1").bind(org).execute(&app.pg).await.expect("own");
-    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (admin, _, _) = crate::privacy::owned_contest(&app, "bang-xep-hang").await;
     // Both answer everything right; the faster one guesses the number of perfect scorers badly.
     let mut fast = valid_registration();
     fast["full_name"] = json!("Nguyễn Văn Nhanh");

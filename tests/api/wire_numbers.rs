@@ -20,7 +20,7 @@ const I64_MAX: &str = "9223372036854775807";
 
 /// Closes the round in Postgres far enough in the past for finalisation (every attempt of
 /// these tests is submitted, so nothing is left for the sweep).
-async fn close_round(app: &TestApp, round: i64) {
+pub async fn close_round(app: &TestApp, round: i64) {
     sqlx::query(
         "UPDATE rounds SET closes_at = now() - interval '1 minute', opens_at = now() - interval '1 day' WHERE id = $1",
     )
