@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn the_fields_are_written_in_the_order_of_the_lists() {
         let ev = Event::Answer(Answer {
-            attempt: uuid::Uuid::parse_str(A).unwrap(),
+            attempt: uuid::Uuid::parse_str(A).expect("uuid"),
             question_id: 5,
             options: vec![7, 9],
             seq: 3,
