@@ -3,6 +3,8 @@
 // counter such that SHA-256(challenge ":" counter) starts with `difficulty` zero bits, with
 // SubtleCrypto. Also the page's device id, sent at registration (stored only as a keyed HMAC).
 
+import { uuid } from './util.js';
+
 /** @typedef {{ challenge: string, difficulty: number, expires_at_s: number, reason: string }} PowChallenge */
 /** @typedef {{ challenge: string, counter: number }} PowSolution */
 
@@ -39,7 +41,7 @@ export async function solve(c) {
 export function deviceId() {
 	try {
 		let id = localStorage.getItem('thiluat:device');
-		if (!id) localStorage.setItem('thiluat:device', (id = crypto.randomUUID?.() || String(Math.random()).slice(2)));
+		if (!id) localStorage.setItem('thiluat:device', (id = uuid()));
 		return id;
 	} catch {
 		return undefined; // storage blocked (private mode): registration works without it
@@ -56,7 +58,7 @@ export function deviceId() {
 export async function register(api, base, body) {
 	const b = { ...body, device_id: deviceId() };
 	let r = await api(`${base}/register`, b);
-	for (let i = 0; i < 3 && r.data?.error?.code === 'pow_required'; i++) {
+	for (let i = 0; i < 3 && r.data && r.data.error && r.data.error.code === 'pow_required'; i++) {
 		r = await api(`${base}/register`, { ...b, pow: await solve(r.data.error.details.pow) });
 	}
 	return r;
