@@ -1,7 +1,7 @@
 // @ts-check
 // thiluat phone player (docs/protocol.md): the contest page, registration and sign-in, the
 // lobby; the attempt is attempt.js, the result result.js, strings i18n.js, types types.d.ts.
-import { $, inp, txt, dis, h, enc, slug, load, store, when, fmt, dhms, fill, dig } from './util.js';
+import { $, inp, txt, dis, h, enc, slug, load, store, when, fmt, dhms, fill, dig, deviceId } from './util.js';
 import { t, lang, setLang, applyDom, errMsg } from './i18n.js';
 import { S, hooks, view, now, openRound } from './state.js';
 import { connect, drop, start, tick, renderQ } from './attempt.js';
@@ -34,8 +34,10 @@ async function init() {
 	try { if (localStorage.getItem(LANG_KEY) === 'en') await setLang('en'); else applyDom(); } catch { applyDom(); }
 	$('lang').setAttribute('lang', lang === 'vi' ? 'en' : 'vi');
 	if (!slug) return void (($('boot').hidden = true), ($('home').hidden = false));
-	const r = await api(API);
-	if (r.status !== 200) return txt('boot', errMsg(r.data));
+	// The server puts the contest (GET /api/contests/{slug}) into its page: no round trip.
+	const pre = document.getElementById('contest-data');
+	const r = pre ? { status: 200, data: JSON.parse(pre.textContent || 'null') } : await api(API);
+	if (r.status !== 200 || !r.data) return void (txt('boot', errMsg(r.data)), ($('boot').hidden = false));
 	S.contest = r.data;
 	$('boot').hidden = true;
 	$('info').hidden = false;
@@ -49,13 +51,15 @@ async function init() {
 	inp('province').required = !only;
 	fill($('province'), [h('option', { value: '' }, t('choose')), ...provs.map((/** @type {{code: string, name: string}} */ p) => h('option', { value: p.code }, p.name))]);
 	inp('province').onchange = () => (reset(), communes(inp('province').value));
-	communes(only);
+	onlyProvince = only;
+	if (!S.auth) communes(only); // a signed-in participant needs no commune list (signOut loads it)
 	const commune = S.contest.unit_mode === 'commune';
 	$('unit-box').hidden = commune; // the unit is the commune itself
 	inp('unit_code').required = !commune;
 }
 /** Loads a province's communes into the picker ('' empties it until a province is chosen). @param {string} code */
 function communes(code) {
+	onlyProvince = null;
 	inp('commune_code').disabled = !code;
 	communesReady = (code ? api(`/api/communes?province=${enc(code)}`) : Promise.resolve(null)).then((c) =>
 		setCommunes(c && Array.isArray(c.data) ? c.data : [], (x) => {
@@ -64,15 +68,17 @@ function communes(code) {
 }
 /** The commune list arrives after the page: registering waits for it (slow links). */
 let communesReady = Promise.resolve();
+/** The contest's one province ('' when several); `null` once its communes were asked for. @type {string | null} */
+let onlyProvince = null;
 /** Everything on the page that comes from the contest, in the current language. */
 function render() {
 	const c = S.contest;
 	txt('title', (document.title = c.title));
-	txt('org', c.organiser);
+	txt('org-name', c.organiser); // beside the logo the server may have put in #org
 	const open = openRound();
 	fill($('rounds'), c.rounds.map((x) =>
 		h('li', {}, t('window', x.title, when(x.opens_at_ms, false, t('day')), when(x.closes_at_ms, true, t('day'))) + (x === open ? t('open_now') : ''))));
-	$('rules').innerHTML = c.rules_html; // rendered and sanitised by the server
+	if (c.rules_html != null) $('rules').innerHTML = c.rules_html; // rendered and sanitised by the server (already in its page)
 	$('consent-text').innerHTML = c.consent_html || ''; // also the server's
 	const prizes = c.rounds.flatMap((x) => (x.prizes || []).map((p) => t('prize_item', `${x.title} — ${p.name}`, p.count)));
 	fill($('prizes'), prizes.map((p) => h('li', {}, p)));
@@ -120,7 +126,9 @@ async function register(ev) {
 	if (v('occupation')) body.occupation = v('occupation');
 	const referral = load('ref');
 	if (referral) body.referral = referral;
-	const r = await (await import('./pow.js')).register(api, API, body);
+	body.device_id = deviceId();
+	let r = await api(`${API}/register`, body);
+	if (dig(r.data, 'error', 'code') === 'pow_required') r = await (await import('./pow.js')).register(api, API, body, r); // only then
 	dis('reg-go', false);
 	if (r.status === 201) return store('ref', null), signedIn(r.data);
 	/** @type {ApiError | undefined} */
@@ -162,6 +170,7 @@ function signOut(why) {
 	drop();
 	$('net').hidden = true;
 	view('auth');
+	if (onlyProvince !== null) communes(onlyProvince);
 	if (why) txt('login-msg', why), (/** @type {HTMLDetailsElement} */ ($('login-box')).open = true);
 }
 

@@ -41,6 +41,18 @@ export function uuid() {
 	return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+/** A random id kept in this browser (one per device, not per contest), sent at registration
+ *  (stored only as a keyed HMAC). @returns {string | undefined} */
+export function deviceId() {
+	try {
+		let id = localStorage.getItem('thiluat:device');
+		if (!id) localStorage.setItem('thiluat:device', (id = uuid()));
+		return id;
+	} catch {
+		return undefined; // storage blocked (private mode): registration works without it
+	}
+}
+
 export const slug = decodeURIComponent((/^\/c\/([^/]+)\/?$/.exec(location.pathname) || ['', ''])[1]);
 const KEY = `thiluat:${slug}:`;
 /** @param {string} k */

@@ -137,6 +137,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/c/{slug}", web::get().to(super::contest_page::page))
         .route("/c/{slug}/poster", web::get().to(super::contest_page::poster))
+        .route("/c/{slug}/logo", web::get().to(super::contest_page::logo))
         .route("/c/{slug}/ket-qua", web::get().to(super::contest_page::results_page))
         .route("/{page}/", web::get().to(dir_page))
         .route("/assets/{file:.+}", web::get().to(file));
