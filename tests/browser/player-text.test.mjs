@@ -1,7 +1,8 @@
 // Readable at any size (issue 15 item 2, WCAG 1.4.4 and 1.4.10): a 320 CSS px phone whose
 // text setting is 200% (the browser's default font size 32 px, as Android's font scale does
 // in a webview): no horizontal scrolling, no word of the demo's questions and options split
-// across two lines, every button and option at least 44×44 px.
+// across two lines, every button and option at least 44×44 px; the attempt's accessibility
+// tree names every control.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -71,8 +72,25 @@ test('200% text on a 320 px phone: no horizontal scroll, no word split on any qu
     assert.deepEqual(await smallTargets(page), [], 'targets under 44 px in the lobby');
 
     await start.tap();
+    await waitText(page, 'q-h', /^Câu 1\/\d+$/);
     const total = Number((/\/(\d+)$/.exec(await page.locator('#q-h').innerText()) || [])[1]);
     assert.ok(total >= 10, `questions: ${total}`);
+    // What a screen reader is given on a question (the accessibility tree, as Playwright reads it).
+    const tree = await page.locator('#quiz').ariaSnapshot();
+    const question = (await page.locator('#q-text').innerText()).trim();
+    for (const want of [
+      `- region "Bài thi":`,
+      `- heading "Câu 1/${total}" [level=2]`,
+      `- radiogroup "Câu 1/${total} ${question}":`,
+      `- radio "A. `,
+      `- button "‹ Câu trước" [disabled]`,
+      `- button "Câu sau ›"`,
+      `- navigation "Danh sách câu hỏi":`,
+      `- button "Câu 1, chưa trả lời": "1"`,
+      `- button "Câu ${total}, chưa trả lời": "${total}"`,
+      `- button "Nộp bài"`,
+    ]) assert.ok(tree.includes(want), `the attempt's accessibility tree has ${want}:\n${tree}`);
+    assert.doesNotMatch(tree, /- (button|radio|textbox|link)( \[|:|$)/m, `a control without a name:\n${tree}`);
     for (let i = 1; i <= total; i++) {
       await waitText(page, 'q-h', `Câu ${i}/${total}`);
       await noHorizontalScroll(page, `on question ${i}`, 320);
