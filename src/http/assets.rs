@@ -26,8 +26,17 @@ mod files {
 pub static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::build(files::FILES));
 
 /// Every path served by this module (GET), in the OpenAPI document's spelling.
-pub const PATHS: &[&str] =
-    &["/", "/c/{slug}", "/c/{slug}/poster", "/c/{slug}/ket-qua", "/{page}/", "/app.js", "/style.css", "/assets/{file}"];
+pub const PATHS: &[&str] = &[
+    "/",
+    "/c/{slug}",
+    "/c/{slug}/poster",
+    "/c/{slug}/logo",
+    "/c/{slug}/ket-qua",
+    "/{page}/",
+    "/app.js",
+    "/style.css",
+    "/assets/{file}",
+];
 
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 

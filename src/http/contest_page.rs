@@ -148,8 +148,7 @@ pub async fn logo(path: web::Path<String>, state: web::Data<AppState>, lang: Lan
     let s = published(&state, &path, lang).await?;
     let not_found = || ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found");
     let logo = s.logo_url.as_deref().unwrap_or("");
-    let (kind, data) =
-        logo.strip_prefix("data:image/").and_then(|r| r.split_once(";base64,")).ok_or_else(not_found)?;
+    let (kind, data) = logo.strip_prefix("data:image/").and_then(|r| r.split_once(";base64,")).ok_or_else(not_found)?;
     let content_type = match kind {
         "png" => "image/png",
         "jpeg" => "image/jpeg",
@@ -175,7 +174,11 @@ fn data_block(json: &str) -> String {
 fn fill_page(html: &mut String, s: &Summary, rounds: &[crate::store::pg::RoundRow], now_ms: i64) {
     put(html, SLOT_BODY, "<body class=\"auth\">");
     put(html, SLOT_TITLE, &format!("<h1 id=\"title\">{}</h1>", esc(&s.title)));
-    put(html, SLOT_ORG, &format!("<p id=\"org\" class=\"hint\">{}<span id=\"org-name\">{}</span></p>", logo_img(s), esc(&s.organiser)));
+    put(
+        html,
+        SLOT_ORG,
+        &format!("<p id=\"org\" class=\"hint\">{}<span id=\"org-name\">{}</span></p>", logo_img(s), esc(&s.organiser)),
+    );
     put(html, SLOT_BOOT, "<p id=\"boot\" data-t=\"boot\" hidden>");
     put(html, SLOT_INFO, "<section id=\"info\" ");
     let items: String = rounds
