@@ -762,3 +762,55 @@ async fn me_names_each_organisation_of_the_account() {
     assert_eq!(memberships[0]["organisation_name"], "Sở Tư pháp ten-mot");
     assert_eq!(memberships[0]["role"], "admin");
 }
+
+/// Issue 16 item 8: numbers from the body reach the database through checked conversions.
+/// Before, `time_limit_minutes` and `grace_seconds` were multiplied in i32 (overflow: a
+/// panic in a debug build, a wrapped value such as 72 s for 71,584 minutes in release) and
+/// `attempt_limit` 4,294,967,295 became −1 (unlimited attempts).
+#[actix_web::test]
+async fn round_numbers_out_of_the_databases_range_are_refused_not_wrapped() {
+    let app = spawn_app().await;
+    let (org, email) = app.org_with_admin("so-lon").await;
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (status, created) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/contests"),
+            Body::Json(json!({
+                "slug": "so-lon", "title": "Số lớn", "organiser": "Sở Tư pháp", "cccd_required": false,
+                "scope": {"provinces": ["15"]}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let contest = created["id"].as_i64().expect("id");
+    let round = |field: &str, value: u64| {
+        let mut body = json!({
+            "title": "R", "opens_at": now_plus_hours(-1), "closes_at": now_plus_hours(5), "time_limit_minutes": 10,
+            "questions_per_attempt": 2, "draw": [{"count": 2}], "ranking": ["correct_desc"]
+        });
+        body[field] = json!(value);
+        Body::Json(body)
+    };
+    for (field, value, named) in [
+        ("time_limit_minutes", 71_584, "time_limit_minutes"),
+        ("time_limit_minutes", u64::from(u32::MAX), "time_limit_minutes"),
+        ("grace_seconds", 4_294_968, "grace_seconds"),
+        ("attempt_limit", u64::from(u32::MAX), "attempt_limit"),
+        ("questions_per_attempt", u64::from(u32::MAX), "draw"),
+    ] {
+        let (status, res) =
+            app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/rounds"), round(field, value)).await;
+        assert_eq!(status, 422, "{field} = {value}: {res}");
+        let fields: Vec<&str> =
+            res["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+        assert!(fields.contains(&named), "{field} = {value}: {res}");
+    }
+    let rounds: i64 = sqlx::query_scalar("SELECT count(*) FROM rounds WHERE contest_id = $1")
+        .bind(contest)
+        .fetch_one(&app.pg)
+        .await
+        .expect("count");
+    assert_eq!(rounds, 0, "nothing stored");
+}
