@@ -230,6 +230,16 @@ async fn redis_killed_mid_round_loses_no_acknowledged_answer() {
                     }
                 }
             }
+            // The attempt is submitted (retried like a client while Redis is away), so the
+            // next pass plays a second attempt: a participant holds one open attempt at a
+            // time (issue 16 item 7).
+            for _ in 0..50 {
+                match play.submit(p.id, round, &snap.attempt_id, Some(1)).await {
+                    Ok(_) => break,
+                    Err(PlayError::Unavailable(_)) => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Err(e) => panic!("{e}"),
+                }
+            }
         }
     }
     assert!(killed);
