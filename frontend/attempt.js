@@ -11,6 +11,8 @@ const dialog = /** @type {HTMLDialogElement} */ ($('confirm'));
 let cur = 0, deadline = 0, timeUp = false, submitting = false;
 /** @type {Record<string, number>} */ const sentAt = {};
 const told = new Set();
+/** The prediction the server holds for this attempt (a `predict` confirmed, or the snapshot's). */
+let savedPred = '', predTimer = 0;
 const say = (/** @type {string} */ m) => txt('msg', m);
 const saveAtt = () => store('att', S.att);
 const startReq = () => /** @type {StartReq | null} */ (load('start'));
@@ -83,6 +85,7 @@ function onMessage(m) {
 	else if ('challenge' in m) import('./pow.js').then((p) => p.restart(m, startReq, send));
 	else if (m.type === 'error') onError(m.code, m.message, m.ref);
 	else if (m.type === 'ack') unpend(m.seq);
+	else if (m.type === 'prediction_saved') savedPred = dig(S.att, 'attempt_id') === m.attempt_id ? String(m.prediction) : savedPred;
 	else if (m.type === 'attempts') {
 		S.attemptsLeft = m.attempts_left;
 		S.attempts = m.items;
@@ -155,6 +158,8 @@ function onSnapshot(s) {
 		timeUp = false;
 		told.clear();
 		cur = Math.max(0, s.questions.findIndex((q) => !dig(answers, q.id, 'length')));
+		savedPred = s.saved_prediction === null || s.saved_prediction === undefined ? '' : String(s.saved_prediction);
+		if (!att.prediction) att.prediction = savedPred; // typed on another device
 		inp('pred').value = att.prediction;
 		$('pred-box').hidden = !s.prediction;
 		txt('pred-q', s.prediction ? t('pred_q', s.prediction.question) : '');
@@ -164,6 +169,7 @@ function onSnapshot(s) {
 	renderQ();
 	if (!shown) $('q-h').focus(); // keyboard and screen-reader users start at the question
 	for (const x of [...att.pending].sort((a, b) => a.seq - b.seq)) sendAnswer(x);
+	sendPred();
 	updSaved();
 	tick();
 	if (s.remaining_ms <= 0) expire();
@@ -274,6 +280,14 @@ function expire() {
 	pollTimer = setTimeout(sync, 3000);
 }
 
+/** Saves the typed prediction on the server like an answer, so a late submit or the server's
+ * auto-submit keeps it. */
+function sendPred() {
+	clearTimeout(predTimer);
+	const att = S.att, v = predValue();
+	if (!att || !dig(S.snap, 'prediction') || v === null || String(v) === savedPred || timeUp) return;
+	send({ type: 'predict', round_id: att.round_id, attempt_id: att.attempt_id, prediction: v });
+}
 function predValue() {
 	const v = inp('pred').value.trim();
 	return /^\d{1,10}$/.test(v) && +v <= 1e9 ? +v : null;
@@ -317,7 +331,14 @@ export function start() {
 $('prev').onclick = () => go(cur - 1);
 $('next').onclick = () => go(cur + 1);
 $('submit').onclick = askSubmit;
-$('pred').oninput = () => S.att && ((S.att.prediction = inp('pred').value), saveAtt());
+$('pred').oninput = () => {
+	if (!S.att) return;
+	S.att.prediction = inp('pred').value;
+	saveAtt();
+	clearTimeout(predTimer);
+	predTimer = setTimeout(sendPred, 800);
+};
+$('pred').onchange = sendPred;
 $('c-no').onclick = () => dialog.close();
 $('c-yes').onclick = () => (dialog.close(), doSubmit());
 addEventListener('offline', () => ws && (drop(), lost()));
