@@ -109,7 +109,7 @@ pub struct Args {
     /// A reply that takes longer than this counts as a timeout, seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout_s: u64,
-    /// `faults`: the shell command that takes Redis down (e.g. `kill -9 PID`).
+    /// `faults`: the shell command that takes the --fault down (e.g. `kill -9 PID`).
     #[arg(long)]
     pub fault_down_cmd: Option<String>,
     /// `faults`: the shell command that brings it back (e.g. `redis-server conf --daemonize yes`).
@@ -121,9 +121,18 @@ pub struct Args {
     /// `faults`: seconds between the down and the up command.
     #[arg(long, default_value_t = 5)]
     pub outage_s: u64,
-    /// `faults`: the Redis address asked with PING to see when it answers again.
+    /// `faults`: what the down and up commands take down and bring back; how the run tells
+    /// that it is back: Redis answers PING, the server's /readyz answers 200, Postgres
+    /// (--check-db) accepts a connection.
+    #[arg(long, value_enum, default_value_t = FaultKind::Redis)]
+    pub fault: FaultKind,
+    /// `faults`: the server's Redis (PING while it is down; the round's event stream for the
+    /// persister's backlog).
     #[arg(long, default_value = "127.0.0.1:6379")]
     pub redis_addr: SocketAddr,
+    /// `faults`: the server's Redis key prefix (`redis.key_prefix`), for the event stream.
+    #[arg(long, default_value = "")]
+    pub redis_key_prefix: String,
     /// `faults`: each participant's pause between two answers, milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub answer_interval_ms: u64,
@@ -139,9 +148,19 @@ pub enum Scenario {
     Sustained,
     /// Connections held idle for --duration-s: server RSS per participant.
     Idle,
-    /// Everyone answers at a steady pace (--answer-interval-ms) for --duration-s while Redis
-    /// is taken down and brought back (--fault-down-cmd, --outage-s, --fault-up-cmd): recovery.
+    /// Everyone answers at a steady pace (--answer-interval-ms) for --duration-s while Redis,
+    /// the server or Postgres (--fault) is taken down and brought back (--fault-down-cmd,
+    /// --outage-s, --fault-up-cmd): recovery.
     Faults,
+}
+
+/// What the `faults` scenario takes down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    Redis,
+    Server,
+    Postgres,
 }
 
 impl Scenario {
@@ -263,6 +282,9 @@ impl Args {
         if self.scenario == Scenario::Faults {
             if self.fault_down_cmd.is_none() || self.fault_up_cmd.is_none() {
                 return Err("faults needs --fault-down-cmd and --fault-up-cmd".into());
+            }
+            if self.fault == FaultKind::Postgres && self.check_db.is_none() {
+                return Err("faults --fault postgres needs --check-db (the database it stops)".into());
             }
             if self.fault_after_s + self.outage_s >= self.duration_s {
                 return Err("faults: --duration-s must outlast --fault-after-s + --outage-s".into());

@@ -300,8 +300,8 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
             let end = Instant::now() + Duration::from_secs(args.duration_s);
             let _ = ctx.sustained_end.set(end);
             say(format!(
-                "go: {ready} participants answer every {} ms for {} s; Redis down after {} s for {} s",
-                args.answer_interval_ms, args.duration_s, args.fault_after_s, args.outage_s
+                "go: {ready} participants answer every {} ms for {} s; {:?} down after {} s for {} s",
+                args.answer_interval_ms, args.duration_s, args.fault, args.fault_after_s, args.outage_s
             ));
             let _ = go_tx.send(1);
             let plan = faults::Plan {
@@ -309,8 +309,11 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
                 up_cmd: args.fault_up_cmd.clone().unwrap_or_default(),
                 after: Duration::from_secs(args.fault_after_s),
                 outage: Duration::from_secs(args.outage_s),
+                kind: args.fault,
                 redis: args.redis_addr,
+                stream_key: format!("{}{{round:{}}}:events", args.redis_key_prefix, args.round),
                 readyz_url: format!("{}/readyz", target.base),
+                pg_url: args.check_db.clone(),
                 server_pid: args.server_pid,
                 end,
             };

@@ -348,19 +348,29 @@ pub fn text(r: &Report) -> String {
         let ms = |v: Option<f64>| opt(v, 1);
         let _ = writeln!(
             out,
-            "faults              Redis down at {:.1} s for {} s; first ack {} ms after it answered again; {} acks while down; {} reconnects",
+            "faults              {:?} down at {:.1} s for {} s (up → answering {} ms); first ack {} ms after it answered again; {} acks while down; {} reconnects",
+            f.fault,
             f.down_at_s,
-            opt(f.redis_down_s, 2),
-            ms(f.first_ack_after_redis_back_ms),
+            opt(f.down_s, 2),
+            ms(f.up_to_back_ms),
+            ms(f.first_ack_after_back_ms),
             f.acks_while_down,
             f.reconnects
         );
         let _ = writeln!(
             out,
-            "  /readyz           {} polls, {}, no answer {}, over 1 s {}, max {:.1} ms",
+            "  persister         caught up {} ms after that; stream longest {}, at the end {}",
+            ms(f.caught_up_after_back_ms),
+            f.stream_max.map_or_else(|| "-".into(), |v| v.to_string()),
+            f.stream_at_end.map_or_else(|| "-".into(), |v| v.to_string())
+        );
+        let _ = writeln!(
+            out,
+            "  /readyz           {} polls, {}, no answer {} ({} refused), over 1 s {}, max {:.1} ms",
             f.readyz.polls,
             counts(&f.readyz.by_status),
             f.readyz.no_answer,
+            f.readyz.refused,
             f.readyz.over_1s,
             f.readyz.max_ms
         );

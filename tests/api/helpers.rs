@@ -211,14 +211,7 @@ impl TestApp {
     }
 
     pub async fn ws(&self, token: &str) -> WsClient {
-        let (_, conn) = self
-            .http
-            .ws(self.url(&format!("/ws?token={token}")))
-            .max_frame_size(1 << 20)
-            .connect()
-            .await
-            .expect("websocket connects");
-        WsClient { conn, frames: Vec::new(), partial: None, fragmented: 0 }
+        WsClient::connect(&self.http, self.url(&format!("/ws?token={token}"))).await
     }
 
     pub fn round(&self) -> i64 {
@@ -263,8 +256,19 @@ enum Incoming {
 }
 
 impl WsClient {
+    /// A socket to any server (`url`: `http://…/ws?token=…`), e.g. a `ServerProcess`.
+    pub async fn connect(http: &awc::Client, url: String) -> WsClient {
+        let (_, conn) = http.ws(url).max_frame_size(1 << 20).connect().await.expect("websocket connects");
+        WsClient { conn, frames: Vec::new(), partial: None, fragmented: 0 }
+    }
+
     pub async fn send_text(&mut self, text: String) {
         self.conn.send(awc::ws::Message::Text(text.into())).await.expect("frame sent");
+    }
+
+    /// Sends any frame (binary, fragments); false once the socket no longer takes frames.
+    pub async fn send_frame(&mut self, message: awc::ws::Message) -> bool {
+        self.conn.send(message).await.is_ok()
     }
 
     pub async fn send(&mut self, v: Value) {

@@ -245,3 +245,137 @@ async fn a_postgres_outage_keeps_answers_acknowledged_and_the_persister_drains_a
     acked.sort();
     assert_eq!(rows, acked, "every acknowledged answer is in Postgres, once");
 }
+
+/// Issue 22's persister drill with a real process: a `thiluat serve` node (its persister on)
+/// gets SIGKILL in the middle of a persister batch, with players answering over its sockets,
+/// and is started again (a new process, so a new consumer). The batch is caught in the
+/// middle by holding a lock on `answers`: the node has read the entries (they are pending at
+/// its consumer) and waits inside its transaction when it dies. After the restart the
+/// players carry on over the new process; within 10 s of the restart the stream is empty
+/// (lag 0) and Postgres holds every acknowledged answer exactly once and every submit.
+/// (Red with the reclaim of dead consumers' entries removed from `persist_batch`: the lag
+/// stays at the dead node's batch.)
+#[actix_web::test]
+async fn a_server_killed_mid_batch_and_restarted_persists_every_acknowledged_answer_once_within_seconds() {
+    use crate::server_process::ServerProcess;
+    use thiluat::store::keys::PERSISTER_GROUP;
+
+    // The test's own view of the stores (no jobs: only the process below persists).
+    let app = spawn_app().await;
+    let round = app.round();
+    let node = |app: &TestApp| {
+        let shared = app.shared.clone();
+        async move {
+            ServerProcess::start_with(&shared, 2, |cmd| {
+                cmd.env("THILUAT_JOBS_ENABLED", "true")
+                    .env("THILUAT_JOBS_DETECT_INTERVAL_S", "0")
+                    .env("THILUAT_HTTP_WS_MESSAGES_PER_MINUTE", "10000");
+            })
+            .await
+        }
+    };
+    let mut first = node(&app).await;
+    let players = 8;
+    let mut plan = Vec::new(); // per player: token, attempt, questions
+    let mut sockets = Vec::new();
+    for _ in 0..players {
+        let p = app.participant().await;
+        let mut ws = WsClient::connect(&app.http, first.url(&format!("/ws?token={}", p.token))).await;
+        let snap = ws.start(round).await;
+        plan.push((p.token, snap["attempt_id"].as_str().expect("attempt").to_string(), questions(&snap)));
+        sockets.push(ws);
+    }
+    let per_player = plan[0].2.len();
+    assert!(per_player >= 3, "enough questions for three phases: {per_player}");
+    let mut acked: Vec<(String, i64)> = Vec::new();
+    // Player `who` answers questions `range` on `ws`; every ack is logged.
+    let answer =
+        async |ws: &mut WsClient, who: usize, range: std::ops::Range<usize>, acked: &mut Vec<(String, i64)>| {
+            let (_, attempt, qs) = &plan[who];
+            for i in range {
+                let (qid, options) = &qs[i];
+                let reply = ws
+                    .request(json!({"type": "answer", "round_id": round, "attempt_id": attempt, "question_id": qid,
+                                "options": [options[0]], "seq": i as i64 + 1}))
+                    .await;
+                assert_eq!((reply["type"].as_str(), reply["status"].as_str()), (Some("ack"), Some("saved")), "{reply}");
+                acked.push((attempt.clone(), *qid));
+            }
+        };
+    let third = per_player / 3;
+    for (who, ws) in sockets.iter_mut().enumerate() {
+        answer(ws, who, 0..third, &mut acked).await;
+    }
+
+    // Postgres holds the node's next batch inside its transaction.
+    let mut blocker = app.pg.begin().await.expect("tx");
+    sqlx::query("LOCK TABLE answers IN SHARE MODE").execute(&mut *blocker).await.expect("lock");
+    for (who, ws) in sockets.iter_mut().enumerate() {
+        answer(ws, who, third..2 * third, &mut acked).await;
+    }
+    let key = app.state.redis.keys(round).events();
+    let t0 = Instant::now();
+    loop {
+        let (pending,): (i64,) = redis::cmd("XPENDING")
+            .arg(&key)
+            .arg(PERSISTER_GROUP)
+            .query_async::<(i64, redis::Value, redis::Value, redis::Value)>(&mut app.state.redis.conn())
+            .await
+            .map(|(n, ..)| (n,))
+            .expect("XPENDING");
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&app.pg)
+        .await
+        .expect("pg_stat_activity");
+        if pending > 0 && waiting > 0 {
+            eprintln!("the node holds {pending} entries and waits inside its batch");
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "the node never got into a batch: pending {pending}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.child.kill().expect("SIGKILL");
+    first.child.wait().expect("reaped");
+    drop(sockets);
+    blocker.rollback().await.expect("release the lock");
+
+    let second = node(&app).await;
+    let restarted = Instant::now();
+    for (who, (token, attempt, _)) in plan.iter().enumerate() {
+        let mut ws = WsClient::connect(&app.http, second.url(&format!("/ws?token={token}"))).await;
+        answer(&mut ws, who, 2 * third..per_player, &mut acked).await;
+        let reply =
+            ws.request(json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": who})).await;
+        assert_ne!(reply["type"], "error", "{reply}");
+    }
+    let want = (players as i64, acked.len() as i64);
+    loop {
+        let lag = thiluat::jobs::persister::lag(&app.state.redis, round).await.expect("lag");
+        let counts: (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM attempts WHERE submitted_at_ms IS NOT NULL), (SELECT count(*) FROM answers)",
+        )
+        .fetch_one(&app.pg)
+        .await
+        .expect("counts");
+        if lag == 0 && counts == want {
+            break;
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(10),
+            "10 s after the restart: lag {lag}, Postgres (submitted, answers) {counts:?}, want {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("Postgres caught up {:?} after the restart", restarted.elapsed());
+    let rows: Vec<(uuid::Uuid, i64)> =
+        sqlx::query_as("SELECT attempt_id, question_id FROM answers").fetch_all(&app.pg).await.expect("answers");
+    let mut rows: Vec<(String, i64)> = rows.into_iter().map(|(a, q)| (a.to_string(), q)).collect();
+    rows.sort();
+    acked.sort();
+    assert_eq!(rows, acked, "every acknowledged answer is in Postgres, once");
+    assert!(thiluat::jobs::dead_letter::list(&app.pg, round).await.expect("dead letters").is_empty());
+    let diffs = thiluat::jobs::finalize::verify(&app.pg, &app.state.play, round).await.expect("verify runs");
+    assert!(diffs.is_empty(), "Postgres agrees with Redis: {diffs:?}");
+}
