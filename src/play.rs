@@ -16,12 +16,7 @@ use crate::store::pg;
 use crate::store::redis::{AnswerStatus, ArmedRound, AttemptState, Scored, StartOutcome};
 use crate::store::{RedisStore, ScriptError};
 
-/// The largest answer `seq`: 2^53 − 1, the largest integer a JavaScript client counts
-/// exactly. The Lua scripts keep seqs as digit strings, so any seq in range is exact in Redis
-/// and in Postgres (docs/protocol.md).
-pub const SEQ_MAX: i64 = (1 << 53) - 1;
-/// The prediction is a count of people or attempts.
-pub const PREDICTION_MAX: i64 = 1_000_000_000;
+pub use crate::domain::{PREDICTION_MAX, SEQ_MAX};
 
 /// A refusal with the protocol's error code, or a store failure.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"; OUTDIR="${OUTDIR:-/var/tmp/thiluat-bench}"; mkdir -p "$OUTDIR"
 # rb-setup.sh: a fake open attempt of a fake armed round in Redis db 9 (key prefix bench:{round:1}:),
-# copying 20 questions' option lists and answer keys from the demo's round 1; loads answer.lua.
+# copying 20 questions' option lists and answer keys from the demo's round 1; loads answer.lua (after stream.lua).
 set -eu
 PORT=$(cat $ROOT/.run/redis-demo/port)
 R="redis-cli -p $PORT"
@@ -16,5 +16,5 @@ for q in ${QS//,/ }; do
 done
 Q=${QS%%,*}
 O=$($R hget '{round:1}:opts' "$Q" | cut -d, -f2)
-SHA=$($B script load "$(cat $ROOT/src/store/lua/answer.lua)")
+SHA=$($B script load "$(cat $ROOT/src/store/lua/stream.lua $ROOT/src/store/lua/answer.lua)")  # as RedisStore loads it
 echo "PORT=$PORT SHA=$SHA Q=$Q O=$O"

@@ -17,6 +17,13 @@ pub use scope::Scope;
 pub use text::{fold, nfc, normalize_tone_placement};
 pub use units::{Commune, DATA_VERSION};
 
+/// The largest answer `seq`: 2^53 − 1, the largest integer a JavaScript client counts
+/// exactly. The Lua scripts keep seqs as digit strings, so any seq in range is exact in Redis
+/// and in Postgres (docs/protocol.md).
+pub const SEQ_MAX: i64 = (1 << 53) - 1;
+/// The largest prediction: it is a count of people or attempts.
+pub const PREDICTION_MAX: i64 = 1_000_000_000;
+
 /// Every code a [`FieldError`] can carry. They are part of the wire protocol
 /// (docs/protocol.md), so never rename one: clients switch on them.
 pub const FIELD_CODES: [&str; 13] = [

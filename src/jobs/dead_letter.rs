@@ -4,7 +4,7 @@
 
 use sqlx::PgPool;
 
-use super::events::Entry;
+use crate::store::stream::Entry;
 
 /// Longest stored field value and reason: an entry is bounded by the frame that made it,
 /// but a dead letter must stay small whatever it holds.

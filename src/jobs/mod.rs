@@ -4,7 +4,6 @@
 //! Finalisation runs on demand (`thiluat finalize`).
 
 pub mod dead_letter;
-pub mod events;
 pub mod finalize;
 pub mod persister;
 pub mod write;

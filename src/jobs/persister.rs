@@ -11,52 +11,11 @@ use anyhow::Context;
 use redis::Value;
 use sqlx::PgPool;
 
-pub use super::events::Entry;
-use super::events::{self, Event};
 use super::{dead_letter, write};
 use crate::store::keys::PERSISTER_GROUP;
+pub use crate::store::stream::Entry;
+use crate::store::stream::{parse_read, Event};
 use crate::store::RedisStore;
-
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::SimpleString(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// `[[id, [k, v, …]], …]` → entries. An entry deleted from the stream while pending comes
-/// back with nil fields: it has nothing left to persist, only to acknowledge (`gone`).
-fn parse_entries(v: &Value, gone: &mut Vec<String>) -> Vec<Entry> {
-    let Value::Array(items) = v else { return Vec::new() };
-    items
-        .iter()
-        .filter_map(|item| {
-            let Value::Array(pair) = item else { return None };
-            let id = text(pair.first()?)?;
-            let Some(Value::Array(kv)) = pair.get(1) else {
-                gone.push(id);
-                return None;
-            };
-            let fields = kv.chunks(2).filter_map(|c| Some((text(&c[0])?, text(c.get(1)?)?))).collect();
-            Some(Entry { id, fields })
-        })
-        .collect()
-}
-
-/// XREADGROUP reply `[[stream, entries]]` (nil when there is nothing).
-fn parse_read(v: &Value, gone: &mut Vec<String>) -> Vec<Entry> {
-    match v {
-        Value::Array(streams) => streams
-            .iter()
-            .flat_map(|s| match s {
-                Value::Array(pair) if pair.len() == 2 => parse_entries(&pair[1], gone),
-                _ => Vec::new(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -211,7 +170,7 @@ pub async fn write_entries(pg: &PgPool, round_id: i64, entries: &[Entry]) -> any
     let mut batch = Batch::default();
     let mut good: Vec<(&Entry, Event)> = Vec::with_capacity(entries.len());
     for e in entries {
-        match events::decode(e) {
+        match Event::decode(e) {
             Ok(ev) => good.push((e, ev)),
             Err(why) => {
                 batch.set_aside(dead_letter::record(pg, round_id, e, &format!("cannot decode: {why:#}")).await?);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use anyhow::{bail, Context};
 use sqlx::PgPool;
 
-use super::events::{Event, Started};
+use crate::store::stream::{Answer, Event, Start, Started, Submit};
 
 /// A submit without its start's data (written before submits carried it) whose attempt row
 /// does not exist: it cannot be applied on its own.
@@ -73,14 +73,14 @@ pub async fn events(pg: &PgPool, round_id: i64, events: &[Event]) -> anyhow::Res
     let mut submits = Submits::default();
     for ev in events {
         match ev {
-            Event::Start { attempt, started } => starts.push(*attempt, started),
-            Event::Answer { attempt, question_id, options, seq, at_ms } => {
+            Event::Start(Start { attempt, started }) => starts.push(*attempt, started),
+            Event::Answer(Answer { attempt, question_id, options, seq, at_ms }) => {
                 let k = (*attempt, *question_id);
                 if answers.get(&k).is_none_or(|old| old.0 < *seq) {
                     answers.insert(k, (*seq, options, *at_ms));
                 }
             }
-            Event::Submit { attempt, submitted_ms, duration_ms, correct, prediction, auto, started } => {
+            Event::Submit(Submit { attempt, submitted_ms, duration_ms, correct, prediction, auto, started }) => {
                 if let Some(s) = started {
                     starts.push(*attempt, s);
                 }

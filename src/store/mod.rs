@@ -4,6 +4,7 @@ pub mod keys;
 pub mod pg;
 pub mod redis;
 pub mod redis_conn;
+pub mod stream;
 
 pub use keys::RoundKeys;
 pub use redis::{Durability, RedisStore, ScriptError};

@@ -191,9 +191,9 @@ impl RedisStore {
             per_thread: false,
             prefix: config.key_prefix.clone(),
             scripts: std::sync::Arc::new(Scripts {
-                start: Script::new(include_str!("lua/start.lua")),
-                answer: Script::new(include_str!("lua/answer.lua")),
-                submit: Script::new(include_str!("lua/submit.lua")),
+                start: Script::new(concat!(include_str!("lua/stream.lua"), include_str!("lua/start.lua"))),
+                answer: Script::new(concat!(include_str!("lua/stream.lua"), include_str!("lua/answer.lua"))),
+                submit: Script::new(concat!(include_str!("lua/stream.lua"), include_str!("lua/submit.lua"))),
                 predict: Script::new(include_str!("lua/predict.lua")),
                 close: Script::new(include_str!("lua/close.lua")),
                 trim: Script::new(include_str!("lua/trim.lua")),

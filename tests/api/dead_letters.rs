@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use thiluat::jobs::{dead_letter, finalize, persister};
 use thiluat::store::keys::PERSISTER_GROUP;
+use thiluat::store::stream::{Event, Start, Started, Submit};
 
 use crate::admin::Body;
 use crate::helpers::*;
@@ -189,32 +190,40 @@ async fn an_older_submit_waits_for_its_start_only_while_it_may_come() {
     let key = app.state.redis.keys(round).events();
     let p = app.participant().await;
     let attempt = uuid::Uuid::new_v4().to_string();
-    let add = |fields: Vec<(&'static str, String)>| {
+    let add = |event: Event| {
         let (key, redis) = (key.clone(), app.state.redis.clone());
         async move {
             redis::cmd("XADD")
                 .arg(&key)
                 .arg("*")
-                .arg(fields)
+                .arg(event.encode())
                 .query_async::<String>(&mut redis.conn())
                 .await
                 .expect("XADD")
         }
     };
-    let start = vec![
-        ("t", "start".to_string()),
-        ("a", attempt.clone()),
-        ("p", p.id.to_string()),
-        ("n", "1".into()),
-        ("s", "1000".into()),
-        ("d", "2000".into()),
-        ("qs", "1,2".into()),
-    ];
+    let uuid = |s: &str| uuid::Uuid::parse_str(s).expect("uuid");
+    let start = Event::Start(Start {
+        attempt: uuid(&attempt),
+        started: Started {
+            participant_id: p.id,
+            number: 1,
+            started_ms: 1000,
+            deadline_ms: 2000,
+            question_ids: vec![1, 2],
+        },
+    });
+    // As an older version wrote a submit: without its start.
     let old_submit = |a: &str| {
-        vec![("t", "submit"), ("a", a), ("c", "1"), ("d", "500"), ("s", "1500"), ("pr", "7"), ("auto", "0")]
-            .into_iter()
-            .map(|(k, v)| (k, v.to_string()))
-            .collect::<Vec<_>>()
+        Event::Submit(Submit {
+            attempt: uuid(a),
+            submitted_ms: 1500,
+            duration_ms: 500,
+            correct: 1,
+            prediction: Some(7),
+            auto: false,
+            started: None,
+        })
     };
     add(start).await;
     add(old_submit(&attempt)).await;

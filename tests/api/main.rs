@@ -34,6 +34,7 @@ pub mod reports;
 mod review;
 mod scope;
 mod server_process;
+mod stream_events;
 mod survey;
 mod throttle;
 mod winners;

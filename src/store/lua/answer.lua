@@ -73,6 +73,6 @@ redis.call('HSET', KEYS[3], qid, seq .. '|' .. ARGV[4] .. '|' .. right)
 if less(a[5] or '0', seq) then
   redis.call('HSET', KEYS[2], 'seq', seq)
 end
-redis.call('XADD', KEYS[6], '*', 't', 'answer', 'a', ARGV[2], 'q', qid, 'o', ARGV[4],
-  'seq', seq, 'at', now)
+-- xadd_<event>: stream.lua, prepended (the field list of each event, in one place).
+xadd_answer(KEYS[6], ARGV[2], qid, ARGV[4], seq, now)
 return 'saved'

@@ -51,6 +51,6 @@ redis.call('HSET', KEYS[4], 'p', ARGV[1], 'n', number, 'started_ms', now, 'deadl
 redis.call('HSET', KEYS[3], req_field, ARGV[3])
 redis.call('ZADD', KEYS[5], deadline, ARGV[3])
 redis.call('RPUSH', KEYS[7], ARGV[3])
-redis.call('XADD', KEYS[6], '*', 't', 'start', 'a', ARGV[3], 'p', ARGV[1], 'n', number,
-  's', now, 'd', deadline, 'qs', ARGV[4])
+-- xadd_<event>: stream.lua, prepended (the field list of each event, in one place).
+xadd_start(KEYS[6], ARGV[3], ARGV[1], number, now, deadline, ARGV[4])
 return {'new', ARGV[3]}

@@ -67,7 +67,7 @@ if not best or member < best then
 end
 -- The event carries its attempt's start (p, n, st, dl, qs): a persister that meets this
 -- submit before the start (the start pending at a dead consumer) creates the attempt row.
-redis.call('XADD', KEYS[8], '*', 't', 'submit', 'a', ARGV[2], 'c', correct, 'd', duration,
-  's', submitted, 'pr', prediction, 'auto', auto_flag,
-  'p', a[1], 'n', a[11], 'st', a[4], 'dl', a[3], 'qs', a[5])
+-- xadd_<event>: stream.lua, prepended (the field list of each event, in one place).
+xadd_submit(KEYS[8], ARGV[2], correct, duration, submitted, prediction, auto_flag,
+  a[1], a[11], a[4], a[3], a[5])
 return {'submitted', correct, total, duration, submitted, prediction, auto_flag, used}
