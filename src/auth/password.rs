@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use rand::RngCore;
+use rand::Rng as _;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
@@ -77,10 +78,10 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
         let password = normalize(password);
         let mut salt = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut salt);
+        rand::rand_core::UnwrapErr(rand::rngs::SysRng).fill_bytes(&mut salt);
         self.blocking(move || {
-            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("encoding salt: {e}"))?;
-            let hash = argon2()?.hash_password(password.as_bytes(), &salt).map_err(|e| anyhow!("hashing: {e}"))?;
+            let hash =
+                argon2()?.hash_password_with_salt(password.as_bytes(), &salt).map_err(|e| anyhow!("hashing: {e}"))?;
             Ok(hash.to_string())
         })
         .await
