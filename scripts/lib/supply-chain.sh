@@ -82,8 +82,7 @@ try:
 except ValueError:
     report = {}
 if "error" in report or "metadata" not in report:
-    error = report.get("error") or report
-    why = error.get("summary") or error.get("message") or "no report"
+    why = (report.get("error") or {}).get("summary") or report.get("message") or "no report"
     print(f"! npm audit: no answer from the audit service ({why}): "
           "the locked packages were not checked for advisories (.run/npm-audit.log)", file=sys.stderr)
     sys.exit(0)
