@@ -178,6 +178,17 @@ mod tests {
         assert!(hasher.verify("garbage", Some("not a phc string")).await.is_err());
     }
 
+    /// A hash made elsewhere (the reference implementation's `argon2` command, salt
+    /// "thiluat-kat-salt"), as the stored hashes of earlier builds were: still verifies.
+    #[tokio::test]
+    async fn verifies_a_hash_made_by_the_reference_implementation() {
+        let hasher = PasswordHasher::new(1);
+        let stored =
+            "$argon2id$v=19$m=19456,t=2,p=1$dGhpbHVhdC1rYXQtc2FsdA$XCXg8VZt4WMLlJetH5Vv06zHnOvwWLaxBG+1RE+4+SI";
+        assert!(hasher.verify("cùng một mật khẩu dài", Some(stored)).await.expect("verify"));
+        assert!(!hasher.verify("cùng một mật khẩu dàj", Some(stored)).await.expect("verify"));
+    }
+
     #[tokio::test]
     async fn composed_and_decomposed_vietnamese_match() {
         let hasher = PasswordHasher::new(1);
