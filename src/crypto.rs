@@ -8,7 +8,7 @@ use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
-use rand::RngCore;
+use rand::Rng as _;
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -27,7 +27,7 @@ impl std::fmt::Debug for Keys {
 }
 
 fn derive(master: &[u8; 32], label: &str) -> [u8; 32] {
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(master).expect("HMAC takes any key length");
+    let mut mac = <HmacSha256 as hmac::KeyInit>::new_from_slice(master).expect("HMAC takes any key length");
     mac.update(label.as_bytes());
     mac.finalize().into_bytes().into()
 }
@@ -51,7 +51,7 @@ impl Keys {
 
     /// Keyed HMAC of a normalised identifier, scoped by kind ("phone", "cccd").
     pub fn lookup_hmac(&self, kind: &str, value: &str) -> Vec<u8> {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.lookup).expect("any key length");
+        let mut mac = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.lookup).expect("any key length");
         mac.update(kind.as_bytes());
         mac.update(b"\0");
         mac.update(value.as_bytes());
@@ -62,11 +62,10 @@ impl Keys {
     pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
         let cipher = XChaCha20Poly1305::new((&self.encryption).into());
         let mut nonce = [0u8; 24];
-        rand::thread_rng().fill_bytes(&mut nonce);
+        rand::rng().fill_bytes(&mut nonce);
         let mut out = nonce.to_vec();
-        let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), plaintext.as_bytes())
-            .expect("encrypting into a Vec cannot fail");
+        let sealed =
+            cipher.encrypt(&XNonce::from(nonce), plaintext.as_bytes()).expect("encrypting into a Vec cannot fail");
         out.extend_from_slice(&sealed);
         out
     }
@@ -85,13 +84,13 @@ impl Keys {
         }
         let cipher = XChaCha20Poly1305::new((&self.encryption).into());
         let (nonce, body) = sealed.split_at(24);
-        String::from_utf8(cipher.decrypt(XNonce::from_slice(nonce), body).ok()?).ok()
+        String::from_utf8(cipher.decrypt(&XNonce::try_from(nonce).ok()?, body).ok()?).ok()
     }
 
     /// `base64url(participant.contest.issued).base64url(hmac)`.
     pub fn sign_credential(&self, cred: Credential) -> String {
         let body = format!("{}.{}.{}", cred.participant_id, cred.contest_id, cred.issued_at_s);
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.token).expect("any key length");
+        let mut mac = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.token).expect("any key length");
         mac.update(body.as_bytes());
         let sig = mac.finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(body), URL_SAFE_NO_PAD.encode(sig))
@@ -102,7 +101,7 @@ impl Keys {
         let (body_b64, sig_b64) = token.split_once('.')?;
         let body = URL_SAFE_NO_PAD.decode(body_b64).ok()?;
         let sig = URL_SAFE_NO_PAD.decode(sig_b64).ok()?;
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.token).expect("any key length");
+        let mut mac = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.token).expect("any key length");
         mac.update(&body);
         mac.verify_slice(&sig).ok()?;
         let body = String::from_utf8(body).ok()?;

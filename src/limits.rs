@@ -155,7 +155,7 @@ mod tests {
     fn keyed_limiter_memory_returns_to_baseline_after_a_million_keys() {
         let clock = FakeRelativeClock::default();
         let limiter: Keyed<FakeRelativeClock> =
-            RateLimiter::new(quota(&REGISTER_PER_PHONE), DefaultKeyedStateStore::default(), &clock);
+            RateLimiter::new(quota(&REGISTER_PER_PHONE), DefaultKeyedStateStore::default(), clock.clone());
         for i in 0..1_000_000u32 {
             let _ = check(&limiter, &i.to_string(), &clock);
         }
@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn a_flooding_connection_is_refused_within_a_second() {
         let clock = FakeRelativeClock::default();
-        let limiter = RateLimiter::direct_with_clock(quota(&WS_MESSAGES_PER_CONNECTION), &clock);
+        let limiter = RateLimiter::direct_with_clock(quota(&WS_MESSAGES_PER_CONNECTION), clock.clone());
         // 1,000 messages a minute, evenly spaced: one every 60 ms.
         let mut first_refusal = None;
         for i in 0..1000u64 {
@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn an_honest_attempt_is_never_refused() {
         let clock = FakeRelativeClock::default();
-        let limiter = RateLimiter::direct_with_clock(quota(&WS_MESSAGES_PER_CONNECTION), &clock);
+        let limiter = RateLimiter::direct_with_clock(quota(&WS_MESSAGES_PER_CONNECTION), clock.clone());
         // Resume plus 10 queued answers at once after a reconnect, then an answer every 5 s.
         for _ in 0..11 {
             assert!(limiter.check().is_ok());

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use rand::SeedableRng;
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -286,7 +285,7 @@ impl Play {
             return Err(PlayError::refused("malformed"));
         }
         let question_ids = {
-            let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+            let mut rng = rand::make_rng::<rand_chacha::ChaCha20Rng>();
             draw::draw(&round.drawables(), &round.draw_rule, &mut rng).map_err(PlayError::Unavailable)?
         };
         let new_id = uuid::Uuid::new_v4().to_string();

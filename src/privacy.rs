@@ -68,7 +68,12 @@ pub async fn erase_participant(
         "(SELECT c.reentry_after_erasure FROM contests c WHERE c.id = participants.contest_id)",
         "id = $3 AND erased_at IS NULL",
     );
-    let changed = sqlx::query(&sql).bind(ERASED_NAME).bind(by.as_str()).bind(participant).execute(&mut **tx).await?;
+    let changed = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ERASED_NAME)
+        .bind(by.as_str())
+        .bind(participant)
+        .execute(&mut **tx)
+        .await?;
     Ok(changed.rows_affected() > 0)
 }
 
@@ -112,7 +117,7 @@ pub async fn retention_run(pg: &PgPool, now: DateTime<Utc>, dry_run: bool) -> sq
             "true",
             "contest_id = $3 AND (erased_at IS NULL OR phone_hmac IS NOT NULL OR cccd_hmac IS NOT NULL)",
         );
-        let n = sqlx::query(&sql)
+        let n = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(ERASED_NAME)
             .bind(ErasedBy::Retention.as_str())
             .bind(c.contest_id)

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use rand::Rng;
+use rand::RngExt;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::args::{loopback_target, Args, Scenario, Target, PHONE_SPACE};
@@ -168,7 +168,7 @@ async fn run(args: &Args, target: &Target, stats: Arc<Shared>, progress: Arc<Mut
     }
     let indices = args.shard.range(args.participants);
     let offset =
-        args.phone_offset.unwrap_or_else(|| rand::thread_rng().gen_range(0..=PHONE_SPACE - args.participants as u64));
+        args.phone_offset.unwrap_or_else(|| rand::rng().random_range(0..=PHONE_SPACE - args.participants as u64));
     with_progress(&progress, |p| {
         p.phone_offset = Some(offset);
         p.round_title = Some(info.round.title.clone());

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use rand::Rng;
+use rand::RngExt;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::net::{TcpSocket, TcpStream};
@@ -143,7 +143,7 @@ fn short_error(e: &tungstenite::Error) -> &'static str {
 async fn exchange(ws: &mut Ws, text: String, limit: Duration) -> Outcome {
     let sent_at = Instant::now();
     let io = async {
-        ws.send(Message::Text(text)).await.map_err(|_| "send_failed")?;
+        ws.send(Message::Text(text.into())).await.map_err(|_| "send_failed")?;
         loop {
             match ws.next().await {
                 None => return Err("closed"),
@@ -342,7 +342,7 @@ async fn wait_phase(ws: &mut Ws, go: &mut watch::Receiver<u32>, phase: u32) -> R
 }
 
 async fn submit(ctx: &Ctx, s: &mut Session) -> bool {
-    let prediction: i64 = rand::thread_rng().gen_range(0..=1000);
+    let prediction: i64 = rand::rng().random_range(0..=1000);
     let frame = json!({
         "type": "submit",
         "round_id": ctx.round,
@@ -432,7 +432,7 @@ pub async fn run(
                     let end = ctx.sustained_end.get().copied().unwrap_or_else(Instant::now);
                     // Spread the participants over one interval, then each keeps its pace;
                     // after `unavailable` too, as a client that shows the outage and retries.
-                    let offset = rand::thread_rng().gen_range(0..ctx.answer_interval.as_millis().max(1) as u64);
+                    let offset = rand::rng().random_range(0..ctx.answer_interval.as_millis().max(1) as u64);
                     tokio::time::sleep(Duration::from_millis(offset)).await;
                     let mut k = 0usize;
                     let mut alive = true;

@@ -460,6 +460,17 @@ stop_redis() {
 }
 
 # ---------------------------------------------------------------------------
+# Supply-chain tools
+
+# ensure_cargo_deny: cargo-deny (licences, advisories, duplicate versions, sources).
+ensure_cargo_deny() {
+	command -v cargo-deny >/dev/null 2>&1 && return 0
+	say "installing cargo-deny (cargo install --locked; a few minutes, once)"
+	cargo install --locked cargo-deny >&2 || die "cargo install --locked cargo-deny failed"
+	hash -r
+}
+
+# ---------------------------------------------------------------------------
 # Secret
 
 # ensure_secret: exports THILUAT_SECRET, kept in .run/secret (mode 600). Never printed.

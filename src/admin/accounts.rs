@@ -5,7 +5,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng as _;
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
@@ -24,7 +24,7 @@ fn normalise_email(email: &str) -> Option<String> {
 /// A one-time password an admin hands over; the member changes it after logging in.
 fn temporary_password() -> String {
     let mut bytes = [0u8; 12];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -283,7 +283,7 @@ async fn send_results(
 ) -> Result<(), String> {
     let db = |e: sqlx::Error| crate::telemetry::db_error(&e);
     let sql = results_sql();
-    let mut rows = sqlx::query(&sql).bind(round).fetch(pg);
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(round).fetch(pg);
     let mut order = TieOrder::default();
     while let Some(row) = rows.try_next().await.map_err(db)? {
         for values in order.push(cells(&row, personal, keys, prizes).map_err(db)?) {
@@ -519,7 +519,7 @@ impl SheetWriter {
         // The ranked results' sheets were always numbered ("Kết quả 1"); other tables
         // number only their overflow sheets.
         let name = if number == 1 && !self.numbered { self.title.clone() } else { format!("{} {number}", self.title) };
-        let sheet = self.book.add_worksheet_with_constant_memory();
+        let sheet = self.book.add_worksheet_with_constant_memory()?;
         sheet.set_name(name)?;
         for (c, h) in self.columns.iter().enumerate() {
             sheet.write_string(0, c as u16, h)?;

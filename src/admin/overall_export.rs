@@ -121,7 +121,7 @@ async fn send_rows(
          ORDER BY x.rank, p.id",
         totals_sql_with(", array_agg(x.round_id) AS round_ids, array_agg(x.correct) AS round_correct")
     );
-    let mut rows = sqlx::query(&sql).bind(contest).fetch(pg);
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(contest).fetch(pg);
     let mut order = TieOrder::default();
     while let Some(row) = rows.try_next().await.map_err(db)? {
         for values in order.push(cells(&row, personal, keys, plan).map_err(db)?) {

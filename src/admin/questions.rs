@@ -44,10 +44,12 @@ fn to_bank(r: &Row) -> BankQuestion {
 }
 
 async fn latest(pg: &sqlx::PgPool, org: i64) -> sqlx::Result<Vec<Row>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM questions WHERE organisation_id = $1 AND latest ORDER BY code"))
-        .bind(org)
-        .fetch_all(pg)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM questions WHERE organisation_id = $1 AND latest ORDER BY code"
+    )))
+    .bind(org)
+    .fetch_all(pg)
+    .await
 }
 
 pub async fn list(path: web::Path<i64>, who: Organiser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

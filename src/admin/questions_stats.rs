@@ -88,8 +88,9 @@ type OptionsJson = sqlx::types::Json<Vec<crate::store::pg::OptionItem>>;
 
 pub async fn question_stats(pg: &PgPool, round: i64) -> sqlx::Result<Vec<QuestionStat>> {
     type ScoreRow = (i64, Option<NaiveDate>, bool, i64, i64, Option<f64>, i64);
-    let rows: Vec<ScoreRow> = sqlx::query_as(&scores_sql()).bind(round).fetch_all(pg).await?;
-    let chosen: Vec<(i64, i64, i64)> = sqlx::query_as(&options_sql()).bind(round).fetch_all(pg).await?;
+    let rows: Vec<ScoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(scores_sql())).bind(round).fetch_all(pg).await?;
+    let chosen: Vec<(i64, i64, i64)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(options_sql())).bind(round).fetch_all(pg).await?;
     let ids: Vec<i64> = rows.iter().filter(|r| r.2).map(|r| r.0).collect();
     let questions: Vec<(i64, String, i32, String, OptionsJson, Vec<i64>)> =
         sqlx::query_as("SELECT id, code, version, text, options, correct FROM questions WHERE id = ANY($1)")

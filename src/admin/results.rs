@@ -98,12 +98,12 @@ pub async fn round_results(
             .await?;
     let total: i64 =
         sqlx::query_scalar("SELECT count(*) FROM results WHERE round_id = $1").bind(round).fetch_one(&state.pg).await?;
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT x.rank, x.participant_id, x.attempt_id, x.correct, x.prediction, x.distance, x.duration_ms, \
            x.submitted_at_ms, EXISTS (SELECT 1 FROM results t WHERE t.round_id = x.round_id AND t.rank = x.rank \
              AND t.participant_id <> x.participant_id) AS tied, {PERSON_COLUMNS} \
          FROM results x {PERSON_JOIN} WHERE x.round_id = $1 ORDER BY x.rank, x.participant_id LIMIT $2 OFFSET $3"
-    ))
+    )))
     .bind(round)
     .bind(per_page)
     .bind(offset)
@@ -213,10 +213,10 @@ pub async fn overall_awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award
     .collect();
     // Only the top of the ranking can win: as many as there are prizes, plus those who cannot.
     let needed = settings.prizes.iter().map(|t| t.count).sum::<usize>() + never.len() + rejected.len();
-    let ranked: Vec<(i64, i64)> = sqlx::query_as(&format!(
+    let ranked: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT participant_id, rank FROM ({}) r ORDER BY rank, participant_id LIMIT $2",
         totals_sql()
-    ))
+    )))
     .bind(contest)
     .bind(needed as i64)
     .fetch_all(pg)
@@ -244,12 +244,12 @@ pub async fn contest_results(
     .bind(contest)
     .fetch_all(&state.pg)
     .await?;
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "WITH ranked AS ({}), counted AS ( \
            SELECT ranked.*, count(*) OVER (PARTITION BY rank) AS same, count(*) OVER () AS total FROM ranked) \
          SELECT x.*, {PERSON_COLUMNS} FROM counted x {PERSON_JOIN} ORDER BY x.rank, x.participant_id LIMIT $2 OFFSET $3",
         totals_sql()
-    ))
+    )))
     .bind(contest)
     .bind(per_page)
     .bind(offset)
@@ -258,7 +258,7 @@ pub async fn contest_results(
     let total: i64 = match rows.first() {
         Some(r) => r.try_get("total")?,
         None => {
-            sqlx::query_scalar(&format!("SELECT count(*) FROM ({}) r", totals_sql()))
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM ({}) r", totals_sql())))
                 .bind(contest)
                 .fetch_one(&state.pg)
                 .await?

@@ -41,9 +41,9 @@ pub async fn live(path: web::Path<i64>, who: Organiser, state: web::Data<AppStat
         )
     };
     let by_commune: Vec<(String, i64, i64)> =
-        sqlx::query_as(&by("commune_code")).bind(contest).bind(round).fetch_all(&state.pg).await?;
+        sqlx::query_as(sqlx::AssertSqlSafe(by("commune_code"))).bind(contest).bind(round).fetch_all(&state.pg).await?;
     let by_unit: Vec<(String, i64, i64)> =
-        sqlx::query_as(&by("unit_code")).bind(contest).bind(round).fetch_all(&state.pg).await?;
+        sqlx::query_as(sqlx::AssertSqlSafe(by("unit_code"))).bind(contest).bind(round).fetch_all(&state.pg).await?;
     // Stream entries the persister set aside (jobs::dead_letter): shown as an alert.
     let dead_letters: i64 = sqlx::query_scalar("SELECT count(*) FROM persister_dead_letters WHERE round_id = $1")
         .bind(round)

@@ -95,7 +95,8 @@ fn fixed(list: &[(&str, &str)], counts: &Counts) -> Vec<Group> {
 }
 
 pub async fn participation(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result<Participation> {
-    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(&sql()).bind(contest).bind(round).fetch_all(pg).await?;
+    let rows: Vec<(String, String, i64, i64)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql())).bind(contest).bind(round).fetch_all(pg).await?;
     let mut dims: HashMap<String, Counts> = HashMap::new();
     for (dim, key, p, a) in rows {
         dims.entry(dim).or_default().insert(key, (p, a));

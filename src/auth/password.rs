@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use rand::RngCore;
+use rand::Rng as _;
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
@@ -80,10 +81,10 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
         let password = normalize(password);
         let mut salt = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut salt);
+        rand::rand_core::UnwrapErr(rand::rngs::SysRng).fill_bytes(&mut salt);
         self.blocking(move || {
-            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow!("encoding salt: {e}"))?;
-            let hash = argon2()?.hash_password(password.as_bytes(), &salt).map_err(|e| anyhow!("hashing: {e}"))?;
+            let hash =
+                argon2()?.hash_password_with_salt(password.as_bytes(), &salt).map_err(|e| anyhow!("hashing: {e}"))?;
             Ok(hash.to_string())
         })
         .await
@@ -183,6 +184,17 @@ mod tests {
         assert!(hasher.verify("correct horse battery", Some(&stored)).await.expect("verify"));
         assert!(!hasher.verify("correct horse batterY", Some(&stored)).await.expect("verify"));
         assert!(hasher.verify("garbage", Some("not a phc string")).await.is_err());
+    }
+
+    /// A hash made elsewhere (the reference implementation's `argon2` command, salt
+    /// "thiluat-kat-salt"), as the stored hashes of earlier builds were: still verifies.
+    #[tokio::test]
+    async fn verifies_a_hash_made_by_the_reference_implementation() {
+        let hasher = PasswordHasher::new(1);
+        let stored =
+            "$argon2id$v=19$m=19456,t=2,p=1$dGhpbHVhdC1rYXQtc2FsdA$XCXg8VZt4WMLlJetH5Vv06zHnOvwWLaxBG+1RE+4+SI";
+        assert!(hasher.verify("cùng một mật khẩu dài", Some(stored)).await.expect("verify"));
+        assert!(!hasher.verify("cùng một mật khẩu dàj", Some(stored)).await.expect("verify"));
     }
 
     #[tokio::test]

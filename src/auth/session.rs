@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rand::RngCore;
+use rand::Rng as _;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisResult};
 use sha2::{Digest, Sha256};
@@ -190,7 +190,7 @@ pub fn csrf_matches(expected: &str, given: &str) -> bool {
 /// 32 bytes from the OS: 256 bits, unguessable, URL- and cookie-safe.
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    rand::rand_core::UnwrapErr(rand::rngs::SysRng).fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

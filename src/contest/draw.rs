@@ -176,4 +176,15 @@ mod tests {
         let differs = (0..50).any(|i| shuffled_options(&format!("attempt-{i}"), 5, &options) != a);
         assert!(differs);
     }
+
+    /// The order is recomputed at every display, never stored: a new build that changed it
+    /// would reorder the options of the attempts open during the deploy (the answers name
+    /// option ids, so scoring is unaffected). rand 0.8 → 0.10 changed it once
+    /// ([5, 6, 4, 3, 7, 8, 2, 1] before); this test makes the next change visible.
+    #[test]
+    fn option_order_is_the_same_in_every_build() {
+        let options: Vec<i64> = (1..=8).collect();
+        assert_eq!(shuffled_options("a1", 7, &options), vec![1, 3, 5, 7, 6, 2, 8, 4]);
+        assert_eq!(shuffled_options("0190-x", 123_456, &options[..4]), vec![3, 4, 1, 2]);
+    }
 }

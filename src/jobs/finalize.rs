@@ -172,7 +172,7 @@ async fn finalize_locked(
     sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await?;
     // Rows that did not change are left alone (finalising again after a disqualification
     // rewrites only what moved); rows of people no longer ranked go.
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "WITH ranked AS MATERIALIZED ({}), \
          gone AS (DELETE FROM results x WHERE x.round_id = $1 \
                   AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.participant_id = x.participant_id)) \
@@ -186,7 +186,7 @@ async fn finalize_locked(
            IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.attempt_id, EXCLUDED.correct, EXCLUDED.prediction, \
                 EXCLUDED.distance, EXCLUDED.duration_ms, EXCLUDED.submitted_at_ms)",
         ranking_sql(chain)
-    ))
+    )))
     .bind(round_id)
     .bind(actual)
     .execute(&mut *tx)
@@ -269,8 +269,11 @@ pub async fn verify(pg: &PgPool, play: &Play, round_id: i64) -> anyhow::Result<V
     // 4. The live leaderboard equals the ranking recomputed from Postgres (its chain:
     //    correct, time, submission).
     let live_chain = [ranking::RankKey::CorrectDesc, ranking::RankKey::DurationAsc, ranking::RankKey::SubmittedAsc];
-    let pg_board: Vec<RankedRow> =
-        sqlx::query_as(&ranking_sql(&live_chain)).bind(round_id).bind(None::<i64>).fetch_all(pg).await?;
+    let pg_board: Vec<RankedRow> = sqlx::query_as(sqlx::AssertSqlSafe(ranking_sql(&live_chain)))
+        .bind(round_id)
+        .bind(None::<i64>)
+        .fetch_all(pg)
+        .await?;
     let live = play.redis().leaderboard(round_id, isize::MAX).await?;
     let mut pg_sorted: Vec<(i64, i64, i64, i64)> =
         pg_board.iter().map(|r| (i64::from(r.correct), r.duration_ms, r.submitted_at_ms, r.participant_id)).collect();

@@ -82,22 +82,22 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
     const IN_SCOPE: &str = "r.contest_id = $1 AND ($2::bigint IS NULL OR r.id = $2)";
     // Participants as the participation statistics count them: a submitted attempt and not
     // disqualified (a disqualified entry took no valid part), so both reports agree.
-    let (participants, attempts): (i64, i64) = sqlx::query_as(&format!(
+    let (participants, attempts): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT count(DISTINCT a.participant_id), count(*) FROM attempts a JOIN rounds r ON r.id = a.round_id \
          JOIN participants p ON p.id = a.participant_id \
          WHERE {IN_SCOPE} AND a.submitted_at_ms IS NOT NULL AND p.disqualified_at IS NULL"
-    ))
+    )))
     .bind(contest)
     .bind(round)
     .fetch_one(pg)
     .await?;
-    let rounds: Vec<(String, i64, i64, Option<f64>, bool)> = sqlx::query_as(&format!(
+    let rounds: Vec<(String, i64, i64, Option<f64>, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT r.title, count(DISTINCT a.participant_id), count(a.id), avg(a.correct)::float8, \
            r.finalized_at IS NOT NULL \
          FROM rounds r LEFT JOIN (attempts a JOIN participants p ON p.id = a.participant_id AND p.disqualified_at IS NULL) \
            ON a.round_id = r.id AND a.submitted_at_ms IS NOT NULL \
          WHERE {IN_SCOPE} GROUP BY r.id ORDER BY r.position"
-    ))
+    )))
     .bind(contest)
     .bind(round)
     .fetch_all(pg)
@@ -113,14 +113,14 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
         })
         .collect();
     let scores = score_distribution(pg, contest, round).await?;
-    let mut unit_rows: Vec<(String, i64, Option<i32>)> = sqlx::query_as(&format!(
+    let mut unit_rows: Vec<(String, i64, Option<i32>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT COALESCE(u.name, p.unit_code), count(DISTINCT p.id), u.headcount FROM participants p \
          JOIN attempts a ON a.participant_id = p.id AND a.submitted_at_ms IS NOT NULL \
          JOIN rounds r ON r.id = a.round_id \
          LEFT JOIN units u ON u.contest_id = p.contest_id AND u.code = p.unit_code \
          WHERE {IN_SCOPE} AND p.disqualified_at IS NULL GROUP BY p.unit_code, u.name, u.headcount \
          ORDER BY 2 DESC LIMIT {TOP_UNITS}"
-    ))
+    )))
     .bind(contest)
     .bind(round)
     .fetch_all(pg)

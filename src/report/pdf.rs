@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::{GlyphMetrics, Metrics};
+use skrifa::{charmap::Charmap, FontRef, GlyphId, MetadataProvider as _};
+
 pub const A4: (f32, f32) = (595.0, 842.0);
 
 /// DejaVu Sans (see assets/fonts/dejavu/README.md).
@@ -18,7 +22,10 @@ pub struct Rgb(pub f32, pub f32, pub f32);
 pub const BLACK: Rgb = Rgb(0.0, 0.0, 0.0);
 
 pub struct Document {
-    face: ttf_parser::Face<'static>,
+    /// Character → glyph, and the font's metrics in font units (no scaling, no variation).
+    charmap: Charmap<'static>,
+    advances: GlyphMetrics<'static>,
+    metrics: Metrics,
     font: &'static [u8],
     pages: Vec<String>,
     /// glyph id → the character it shows (for widths and ToUnicode).
@@ -27,8 +34,17 @@ pub struct Document {
 
 impl Document {
     pub fn new(font: &'static [u8]) -> anyhow::Result<Self> {
-        let face = ttf_parser::Face::parse(font, 0).map_err(|e| anyhow::anyhow!("font: {e}"))?;
-        Ok(Self { face, font, pages: Vec::new(), used: BTreeMap::new() })
+        let face = FontRef::new(font).map_err(|e| anyhow::anyhow!("font: {e}"))?;
+        let metrics = face.metrics(Size::unscaled(), LocationRef::default());
+        anyhow::ensure!(metrics.units_per_em > 0, "font: no units per em");
+        Ok(Self {
+            charmap: face.charmap(),
+            advances: face.glyph_metrics(Size::unscaled(), LocationRef::default()),
+            metrics,
+            font,
+            pages: Vec::new(),
+            used: BTreeMap::new(),
+        })
     }
 
     pub fn new_page(&mut self) {
@@ -44,19 +60,22 @@ impl Document {
     }
 
     fn units(&self) -> f32 {
-        f32::from(self.face.units_per_em())
+        f32::from(self.metrics.units_per_em)
+    }
+
+    /// A glyph's advance in font units.
+    fn advance(&self, glyph: u16) -> f32 {
+        self.advances.advance_width(GlyphId::from(glyph)).unwrap_or(0.0)
     }
 
     fn glyph(&self, c: char) -> u16 {
-        self.face.glyph_index(c).or_else(|| self.face.glyph_index('?')).map(|g| g.0).unwrap_or(0)
+        let id = |c: char| self.charmap.map(c).and_then(|g| u16::try_from(g.to_u32()).ok());
+        id(c).or_else(|| id('?')).unwrap_or(0)
     }
 
     /// Width of `text` at `size` points.
     pub fn width(&self, text: &str, size: f32) -> f32 {
-        let units: f32 = text
-            .chars()
-            .map(|c| f32::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(self.glyph(c))).unwrap_or(0)))
-            .sum();
+        let units: f32 = text.chars().map(|c| self.advance(self.glyph(c))).sum();
         units * size / self.units()
     }
 
@@ -121,7 +140,7 @@ impl Document {
             .used
             .keys()
             .map(|g| {
-                let adv = f32::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(*g)).unwrap_or(0)) * scale;
+                let adv = self.advance(*g) * scale;
                 format!("{g} [{}]", adv.round())
             })
             .collect();
@@ -134,8 +153,8 @@ impl Document {
                 widths.join(" ")
             ),
         );
-        let bbox = self.face.global_bounding_box();
-        let s = |v: i16| (f32::from(v) * scale).round();
+        let bbox = self.metrics.bounds.unwrap_or_default();
+        let s = |v: f32| (v * scale).round();
         w.object(
             5,
             &format!(
@@ -145,9 +164,9 @@ impl Document {
                 s(bbox.y_min),
                 s(bbox.x_max),
                 s(bbox.y_max),
-                s(self.face.ascender()),
-                s(self.face.descender()),
-                s(self.face.capital_height().unwrap_or(self.face.ascender())),
+                s(self.metrics.ascent),
+                s(self.metrics.descent),
+                s(self.metrics.cap_height.unwrap_or(self.metrics.ascent)),
             ),
         );
         w.stream(6, &format!("/Length1 {}", self.font.len()), self.font);
@@ -271,5 +290,36 @@ mod tests {
             let off: usize = line[..10].parse().expect("offset");
             assert!(bytes[off..].starts_with(format!("{} 0 obj", i + 1).as_bytes()), "object {}", i + 1);
         }
+    }
+
+    /// The font's description (widths, bounding box, ascent, descent, cap height) as PDF
+    /// readers get it, pinned from the font parser used before (ttf-parser): a change of
+    /// parser or font changes no report.
+    #[test]
+    fn the_font_description_is_the_same_in_every_build() {
+        let mut doc = Document::new(FONT).expect("font parses");
+        doc.text(50.0, 800.0, 11.0, BLACK, "Phường Đặc khu Bạch Long Vĩ: 12.345 thí sinh (ệ?)");
+        let width = doc.width("Tỉnh Lào Cai — Đặc khu", 10.0);
+        let bytes = doc.finish("x");
+        let text = String::from_utf8_lossy(&bytes);
+        let object = |n: usize| {
+            let start = text.find(&format!("\n{n} 0 obj")).expect("object");
+            let end = start + text[start..].find("endobj").expect("end");
+            text[start..end].trim().to_string()
+        };
+        assert_eq!(width.to_bits(), 1_122_894_336, "{width}");
+        assert_eq!(
+            object(4),
+            "4 0 obj\n<< /Type /Font /Subtype /CIDFontType2 /BaseFont /DejaVuSans /CIDSystemInfo << /Registry (Adobe) \
+             /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /CIDToGIDMap /Identity /DW 600 /W [3 [318] \
+             11 [390] 12 [390] 17 [318] 20 [636] 21 [636] 22 [636] 23 [636] 24 [636] 29 [337] 34 [531] 37 [686] \
+             47 [557] 51 [603] 57 [684] 70 [550] 74 [635] 75 [634] 76 [278] 78 [579] 81 [634] 82 [612] 86 [521] \
+             87 [392] 88 [634] 175 [278] 210 [775] 235 [278] 370 [634] 2463 [613] 2485 [613] 2501 [615] 2523 [612]] >>"
+        );
+        assert_eq!(
+            object(5),
+            "5 0 obj\n<< /Type /FontDescriptor /FontName /DejaVuSans /Flags 32 /FontBBox [-1021 -463 1793 1232] \
+             /ItalicAngle 0 /Ascent 928 /Descent -236 /CapHeight 928 /StemV 80 /FontFile2 6 0 R >>"
+        );
     }
 }

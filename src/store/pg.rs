@@ -122,17 +122,19 @@ const ROUND_COLUMNS: &str = "id, contest_id, position, title, \
     (SELECT status = 'published' FROM contests c WHERE c.id = rounds.contest_id) AS published, answers_changeable";
 
 pub async fn round(pool: &PgPool, round_id: i64) -> sqlx::Result<Option<RoundRow>> {
-    sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1")))
         .bind(round_id)
         .fetch_optional(pool)
         .await
 }
 
 pub async fn rounds_of_contest(pool: &PgPool, contest_id: i64) -> sqlx::Result<Vec<RoundRow>> {
-    sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE contest_id = $1 ORDER BY position"))
-        .bind(contest_id)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLUMNS} FROM rounds WHERE contest_id = $1 ORDER BY position"
+    )))
+    .bind(contest_id)
+    .fetch_all(pool)
+    .await
 }
 
 /// Rounds that are open now or open within `ahead_ms`, and not finalised.
@@ -235,12 +237,12 @@ pub async fn insert_question(
     owner: QuestionOwner,
     q: &crate::contest::BankQuestion,
 ) -> sqlx::Result<i64> {
-    use rand::Rng;
+    use rand::RngExt;
     let mut ids: Vec<i64> = Vec::with_capacity(q.options.len());
     {
-        let mut rng = rand::thread_rng();
+        let mut rng = rand::rng();
         while ids.len() < q.options.len() {
-            let id = rng.gen_range(100_000..1_000_000_000i64);
+            let id = rng.random_range(100_000..1_000_000_000i64);
             if !ids.contains(&id) {
                 ids.push(id);
             }

@@ -295,7 +295,7 @@ impl RedisStore {
                 redis::cmd("WAITAOF").arg(0).arg(n).arg(1000).query_async(conn).await?;
             if replicas < i64::from(n) {
                 return Err(ScriptError::Unavailable(redis::RedisError::from((
-                    redis::ErrorKind::IoError,
+                    redis::ErrorKind::Io,
                     "WAITAOF: not enough replicas confirmed",
                 ))));
             }

@@ -1,9 +1,9 @@
 //! Connections to Redis that fail fast and recover fast.
 //!
-//! redis-rs's `ConnectionManager` with its default settings has no timeouts and, when a
-//! reconnect fails, sleeps up to two minutes between tries (backon's delays grow by the
-//! "factor" 100, capped at 60 s, plus jitter) while every command waits for it: a Redis
-//! restart of five seconds stopped the server for about two minutes (issue 22). Here each
+//! redis-rs's `ConnectionManager` retries a failed reconnect several times with growing
+//! delays while every command waits for it (before 1.0 its defaults had no timeouts and
+//! slept up to two minutes between tries: a Redis restart of five seconds stopped the
+//! server for about two minutes, issue 22). Here each
 //! manager tries to reconnect once per failure (bounded by the connection timeout), and all
 //! of a store's connections share one [`Gate`]:
 //! - every operation has a deadline (the response timeout, including any wait for a
@@ -32,8 +32,8 @@ const PROBE_MAX: Duration = Duration::from_millis(500);
 /// Timeouts and reconnection of every connection manager of a store.
 pub fn manager_config(config: &RedisConfig) -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
-        .set_connection_timeout(Duration::from_millis(config.connect_timeout_ms))
-        .set_response_timeout(Duration::from_millis(config.response_timeout_ms))
+        .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
+        .set_response_timeout(Some(Duration::from_millis(config.response_timeout_ms)))
         // One try per reconnect: the gate's probe is the (short, capped) back-off.
         .set_number_of_retries(0)
 }
@@ -54,7 +54,7 @@ fn timed_out(what: &'static str) -> RedisError {
 
 /// Refused by the gate itself: nothing was sent to Redis.
 fn refused(why: &'static str) -> RedisError {
-    RedisError::from((ErrorKind::IoError, "Redis unavailable", why.to_string()))
+    RedisError::from((ErrorKind::Io, "Redis unavailable", why.to_string()))
 }
 
 /// Whether an error means Redis could not be reached (as opposed to a reply Redis gave).

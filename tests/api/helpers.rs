@@ -72,7 +72,7 @@ pub async fn fresh_database() -> (String, PgPool, Vec<i64>) {
     let prefix = std::env::var("THILUAT_TEST_DB_PREFIX").unwrap_or_else(|_| "thiluat_t_".into());
     let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&admin_url()).await.expect("Postgres admin connection");
-    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create database");
     let url = db_url(&name);
     let pool = PgPool::connect(&url).await.expect("connect test database");
     thiluat::store::pg::migrate(&pool).await.expect("migrate");
@@ -96,7 +96,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         None => fresh_database().await,
     };
     if let Some(assignments) = opts.first_round {
-        sqlx::query(&format!("UPDATE rounds SET {assignments} WHERE id = $1"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE rounds SET {assignments} WHERE id = $1")))
             .bind(round_ids[0])
             .execute(&pg)
             .await

@@ -157,7 +157,7 @@ async fn sql_ranking_equals_the_domain_chain() {
                     }
                 }
                 let rows: Vec<thiluat::jobs::finalize::RankedRow> =
-                    sqlx::query_as(&thiluat::jobs::finalize::ranking_sql(&chain))
+                    sqlx::query_as(sqlx::AssertSqlSafe(thiluat::jobs::finalize::ranking_sql(&chain)))
                         .bind(round)
                         .bind(actual)
                         .fetch_all(&mut *tx)
