@@ -184,9 +184,10 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             let pool = pg::connect(&config.database).await?;
             pg::migrate(&pool).await?;
             let hasher = crate::auth::PasswordHasher::default();
-            let (org, account) =
-                crate::admin::accounts::create_admin(&pool, &hasher, &org_slug, &org_name, &email, &name, &password)
-                    .await?;
+            let (org, account) = crate::http::admin::accounts::create_admin(
+                &pool, &hasher, &org_slug, &org_name, &email, &name, &password,
+            )
+            .await?;
             println!("organisation {org_slug:?} (id {org}) has admin account {account}");
         }
         Command::Finalize { round } => {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ApiError, AppState, Lang, ParticipantAuth};
-use crate::admin::survey;
+use crate::http::admin::survey;
 use crate::privacy::{self, ErasedBy};
 
 /// The participant behind a credential, refused once erased (`participant_erased`) or gone.
@@ -40,7 +40,7 @@ pub async fn data(
     let body = privacy::personal_data(&state.pg, &state.keys, id)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::UNAUTHORIZED, "unauthorized"))?;
-    crate::admin::audit::record(
+    crate::audit::record(
         &state.pg,
         org,
         None,
@@ -83,7 +83,7 @@ pub async fn erase(
     if !privacy::erase_participant(&mut tx, id, ErasedBy::Participant).await? {
         return Err(ApiError::new(lang, StatusCode::GONE, "participant_erased"));
     }
-    crate::admin::audit::record(
+    crate::audit::record(
         &mut *tx,
         org,
         None,

@@ -86,7 +86,7 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     let org = path.into_inner();
     who.require(org, Role::Organiser)?;
-    let rows = crate::upload::upload_table(&req, body, who.lang).await?;
+    let rows = crate::http::upload::upload_table(&req, body, who.lang).await?;
     let parsed = web::block(move || bank::parse_table(rows))
         .await
         .map_err(|e| ApiError::internal(who.lang, &e))?

@@ -8,30 +8,7 @@ use serde_json::json;
 use super::{Organiser, Role};
 use crate::http::{ApiError, AppState};
 
-pub async fn record<'e, E: sqlx::PgExecutor<'e>>(
-    db: E,
-    org: Option<i64>,
-    account: Option<i64>,
-    action: &str,
-    (object_type, object_id): (&str, Option<String>),
-    address: Option<&str>,
-    details: serde_json::Value,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (organisation_id, account_id, action, object_type, object_id, address, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(org)
-    .bind(account)
-    .bind(action)
-    .bind(object_type)
-    .bind(object_id)
-    .bind(address)
-    .bind(details)
-    .execute(db)
-    .await
-    .map(|_| ())
-}
+pub use crate::audit::record;
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
