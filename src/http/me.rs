@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::download::{self, Data, Kind};
 use super::{ApiError, AppState, Lang, ParticipantAuth};
 use crate::http::admin::survey;
 use crate::privacy::{self, ErasedBy};
@@ -50,10 +51,7 @@ pub async fn data(
         json!({"by": "participant"}),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("content-disposition", format!("attachment; filename=\"du-lieu-ca-nhan-{id}.json\"")))
-        .insert_header(("cache-control", "no-store"))
-        .json(body))
+    Ok(download::start(Kind::Json, &format!("du-lieu-ca-nhan-{id}.json"), Data::Personal).json(body))
 }
 
 #[derive(Deserialize)]

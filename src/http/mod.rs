@@ -5,6 +5,7 @@ pub mod assets;
 pub mod client_address;
 pub mod contest_page;
 pub mod contests;
+pub mod download;
 pub mod error;
 pub mod health;
 pub mod markdown;

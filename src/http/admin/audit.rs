@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Organiser, Role};
+use crate::http::download::{self, Data, Kind};
 use crate::http::{ApiError, AppState};
 
 pub use crate::audit::record;
@@ -85,8 +86,5 @@ pub async fn export_csv(
     let bytes = out.into_inner().map_err(|e| ApiError::internal(who.lang, &e))?;
     who.audit(&state.pg, Some(org), "audit.export", ("audit_log", Some(org.to_string())), json!({"rows": rows.len()}))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", "attachment; filename=\"nhat-ky.csv\""))
-        .body(bytes))
+    Ok(download::start(Kind::Csv, "nhat-ky.csv", Data::Personal).body(bytes))
 }
