@@ -1,7 +1,7 @@
 // @ts-check
 // thiluat phone player (docs/protocol.md): the contest page, registration and sign-in, the
 // lobby; the attempt is attempt.js, the result result.js, strings i18n.js, types types.d.ts.
-import { $, inp, txt, dis, h, enc, slug, load, store, when, fmt, dhms } from './util.js';
+import { $, inp, txt, dis, h, enc, slug, load, store, when, fmt, dhms, fill, dig, deviceId } from './util.js';
 import { t, lang, setLang, applyDom, errMsg } from './i18n.js';
 import { S, hooks, view, now, openRound } from './state.js';
 import { connect, drop, start, tick, renderQ } from './attempt.js';
@@ -34,8 +34,10 @@ async function init() {
 	try { if (localStorage.getItem(LANG_KEY) === 'en') await setLang('en'); else applyDom(); } catch { applyDom(); }
 	$('lang').setAttribute('lang', lang === 'vi' ? 'en' : 'vi');
 	if (!slug) return void (($('boot').hidden = true), ($('home').hidden = false));
-	const r = await api(API);
-	if (r.status !== 200) return txt('boot', errMsg(r.data));
+	// The server puts the contest (GET /api/contests/{slug}) into its page: no round trip.
+	const pre = document.getElementById('contest-data');
+	const r = pre ? { status: 200, data: JSON.parse(pre.textContent || 'null') } : await api(API);
+	if (r.status !== 200 || !r.data) return void (txt('boot', errMsg(r.data)), ($('boot').hidden = false));
 	S.contest = r.data;
 	$('boot').hidden = true;
 	$('info').hidden = false;
@@ -43,48 +45,52 @@ async function init() {
 	S.auth ? lobby() : view('auth');
 	// The commune picker offers the communes of the contest's scope, never its units: one
 	// province's at once, else those of the province chosen first.
-	const provs = S.contest.scope?.provinces || [];
+	const provs = dig(S.contest, 'scope', 'provinces') || [];
 	const only = provs.length === 1 ? provs[0].code : '';
 	$('prov-box').hidden = !!only;
 	inp('province').required = !only;
-	$('province').replaceChildren(h('option', { value: '' }, t('choose')), ...provs.map((p) => h('option', { value: p.code }, p.name)));
+	fill($('province'), [h('option', { value: '' }, t('choose')), ...provs.map((/** @type {{code: string, name: string}} */ p) => h('option', { value: p.code }, p.name))]);
 	inp('province').onchange = () => (reset(), communes(inp('province').value));
-	communes(only);
+	onlyProvince = only;
+	if (!S.auth) communes(only); // a signed-in participant needs no commune list (signOut loads it)
 	const commune = S.contest.unit_mode === 'commune';
 	$('unit-box').hidden = commune; // the unit is the commune itself
 	inp('unit_code').required = !commune;
 }
 /** Loads a province's communes into the picker ('' empties it until a province is chosen). @param {string} code */
 function communes(code) {
+	onlyProvince = null;
 	inp('commune_code').disabled = !code;
 	communesReady = (code ? api(`/api/communes?province=${enc(code)}`) : Promise.resolve(null)).then((c) =>
-		setCommunes(Array.isArray(c?.data) ? c.data : [], (x) => {
+		setCommunes(c && Array.isArray(c.data) ? c.data : [], (x) => {
 			if (S.contest.units.some((u) => u.code === x.code)) inp('unit_code').value = x.code;
 		}));
 }
 /** The commune list arrives after the page: registering waits for it (slow links). */
 let communesReady = Promise.resolve();
+/** The contest's one province ('' when several); `null` once its communes were asked for. @type {string | null} */
+let onlyProvince = null;
 /** Everything on the page that comes from the contest, in the current language. */
 function render() {
 	const c = S.contest;
 	txt('title', (document.title = c.title));
-	txt('org', c.organiser);
+	txt('org-name', c.organiser); // beside the logo the server may have put in #org
 	const open = openRound();
-	$('rounds').replaceChildren(...c.rounds.map((x) =>
+	fill($('rounds'), c.rounds.map((x) =>
 		h('li', {}, t('window', x.title, when(x.opens_at_ms, false, t('day')), when(x.closes_at_ms, true, t('day'))) + (x === open ? t('open_now') : ''))));
-	$('rules').innerHTML = c.rules_html; // rendered and sanitised by the server
+	if (c.rules_html != null) $('rules').innerHTML = c.rules_html; // rendered and sanitised by the server (already in its page)
 	$('consent-text').innerHTML = c.consent_html || ''; // also the server's
 	const prizes = c.rounds.flatMap((x) => (x.prizes || []).map((p) => t('prize_item', `${x.title} — ${p.name}`, p.count)));
-	$('prizes').replaceChildren(...prizes.map((p) => h('li', {}, p)));
+	fill($('prizes'), prizes.map((p) => h('li', {}, p)));
 	$('prizes-box').hidden = !prizes.length;
 	$('results-link').setAttribute('href', `/c/${enc(c.slug)}/ket-qua`);
 	inp('cccd').required = c.cccd_required;
 	txt('cccd-opt', c.cccd_required ? '*' : t('cccd_opt'));
 	const unit = inp('unit_code').value;
-	$('unit_code').replaceChildren(h('option', { value: '' }, t('choose')), ...c.units.map((u) => h('option', { value: u.code }, u.name)));
+	fill($('unit_code'), [h('option', { value: '' }, t('choose')), ...c.units.map((u) => h('option', { value: u.code }, u.name))]);
 	inp('unit_code').value = unit;
 	const occ = inp('occupation').value, occs = c.occupations || [];
-	$('occupation').replaceChildren(h('option', { value: '' }, t('choose')), ...occs.map((o) => h('option', { value: o.code }, o.label)));
+	fill($('occupation'), [h('option', { value: '' }, t('choose')), ...occs.map((o) => h('option', { value: o.code }, o.label))]);
 	inp('occupation').value = occ;
 	inp('occupation').required = !!c.occupation_required;
 	txt('occ-label', t('f_occ') + (c.occupation_required ? ' *' : ` ${t('cccd_opt')}`));
@@ -120,13 +126,15 @@ async function register(ev) {
 	if (v('occupation')) body.occupation = v('occupation');
 	const referral = load('ref');
 	if (referral) body.referral = referral;
-	const r = await (await import('./pow.js')).register(api, API, body);
+	body.device_id = deviceId();
+	let r = await api(`${API}/register`, body);
+	if (dig(r.data, 'error', 'code') === 'pow_required') r = await (await import('./pow.js')).register(api, API, body, r); // only then
 	dis('reg-go', false);
 	if (r.status === 201) return store('ref', null), signedIn(r.data);
 	/** @type {ApiError | undefined} */
-	const err = r.data?.error;
+	const err = dig(r.data, 'error');
 	/** @type {FieldErr[]} */
-	const list = err?.fields || (err?.field ? [{ ...err, field: err.field }] : []); // 422; 409: phone/cccd
+	const list = (err && err.fields) || (err && err.field ? [{ ...err, field: err.field }] : []); // 422; 409: phone/cccd
 	let first = '';
 	for (const f of list) {
 		const e = $(`e-${f.field}`);
@@ -162,6 +170,7 @@ function signOut(why) {
 	drop();
 	$('net').hidden = true;
 	view('auth');
+	if (onlyProvince !== null) communes(onlyProvince);
 	if (why) txt('login-msg', why), (/** @type {HTMLDetailsElement} */ ($('login-box')).open = true);
 }
 

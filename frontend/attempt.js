@@ -2,7 +2,7 @@
 // The attempt over the websocket (docs/protocol.md): one question at a time, a grid to jump
 // around, answers kept on the device until acknowledged, the server's countdown, resume after
 // a reload or a dropped connection, submit with confirmation, auto-submit at the deadline.
-import { $, inp, txt, dis, h, enc, pnow, store, load, mmss } from './util.js';
+import { $, inp, txt, dis, h, enc, pnow, store, load, mmss, fill, dig, or, uuid } from './util.js';
 import { t, errMsg } from './i18n.js';
 import { S, hooks, view, now, openRound } from './state.js';
 
@@ -11,15 +11,17 @@ const dialog = /** @type {HTMLDialogElement} */ ($('confirm'));
 let cur = 0, deadline = 0, timeUp = false, submitting = false;
 /** @type {Record<string, number>} */ const sentAt = {};
 const told = new Set();
+/** The prediction the server holds for this attempt (a `predict` confirmed, or the snapshot's). */
+let savedPred = '', predTimer = 0;
 const say = (/** @type {string} */ m) => txt('msg', m);
 const saveAtt = () => store('att', S.att);
 const startReq = () => /** @type {StartReq | null} */ (load('start'));
 
 /** @type {WebSocket | null} */ let ws = null;
 let backoff = 1000, retryTimer = 0, pollTimer = 0, lastRx = 0, fails = 0, ticks = 0;
-const isOpen = () => ws?.readyState === 1;
+const isOpen = () => !!ws && ws.readyState === 1;
 /** @param {ClientMsg} msg */
-const send = (msg) => (isOpen() ? (ws?.send(JSON.stringify(msg)), true) : false);
+const send = (msg) => (isOpen() ? (/** @type {WebSocket} */ (ws).send(JSON.stringify(msg)), true) : false);
 
 export function connect() {
 	clearTimeout(retryTimer);
@@ -83,6 +85,7 @@ function onMessage(m) {
 	else if ('challenge' in m) import('./pow.js').then((p) => p.restart(m, startReq, send));
 	else if (m.type === 'error') onError(m.code, m.message, m.ref);
 	else if (m.type === 'ack') unpend(m.seq);
+	else if (m.type === 'prediction_saved') savedPred = dig(S.att, 'attempt_id') === m.attempt_id ? String(m.prediction) : savedPred;
 	else if (m.type === 'attempts') {
 		S.attemptsLeft = m.attempts_left;
 		S.attempts = m.items;
@@ -140,12 +143,12 @@ function onError(code, text, ref) {
 
 /** @param {Snapshot} s */
 function onSnapshot(s) {
-	if (startReq()?.round_id === s.round_id) store('start', null);
+	if (dig(startReq(), 'round_id') === s.round_id) store('start', null);
 	say('');
 	if (s.result) return hooks.showResult(s.result);
-	const same = S.att?.attempt_id === s.attempt_id ? S.att : null, fresh = S.snap?.attempt_id !== s.attempt_id;
+	const same = S.att && S.att.attempt_id === s.attempt_id ? S.att : null, fresh = dig(S.snap, 'attempt_id') !== s.attempt_id;
 	const { round_id, attempt_id } = s;
-	const att = { round_id, attempt_id, last_seq: Math.max(same?.last_seq || 0, s.last_seq), pending: same?.pending || [], prediction: same?.prediction || '' };
+	const att = { round_id, attempt_id, last_seq: Math.max((same && same.last_seq) || 0, s.last_seq), pending: (same && same.pending) || [], prediction: (same && same.prediction) || '' };
 	store('att', (S.att = att));
 	S.snap = s;
 	answers = { ...s.answers };
@@ -154,7 +157,9 @@ function onSnapshot(s) {
 	if (fresh) {
 		timeUp = false;
 		told.clear();
-		cur = Math.max(0, s.questions.findIndex((q) => !answers[q.id]?.length));
+		cur = Math.max(0, s.questions.findIndex((q) => !dig(answers, q.id, 'length')));
+		savedPred = s.saved_prediction === null || s.saved_prediction === undefined ? '' : String(s.saved_prediction);
+		if (!att.prediction) att.prediction = savedPred; // typed on another device
 		inp('pred').value = att.prediction;
 		$('pred-box').hidden = !s.prediction;
 		txt('pred-q', s.prediction ? t('pred_q', s.prediction.question) : '');
@@ -164,6 +169,7 @@ function onSnapshot(s) {
 	renderQ();
 	if (!shown) $('q-h').focus(); // keyboard and screen-reader users start at the question
 	for (const x of [...att.pending].sort((a, b) => a.seq - b.seq)) sendAnswer(x);
+	sendPred();
 	updSaved();
 	tick();
 	if (s.remaining_ms <= 0) expire();
@@ -173,13 +179,13 @@ function onSnapshot(s) {
 export function renderQ() {
 	const snap = S.snap;
 	if (!snap) return;
-	const q = snap.questions[cur], n = snap.questions.length, box = $('opts'), focused = document.activeElement?.id || '';
+	const q = snap.questions[cur], n = snap.questions.length, box = $('opts'), focused = (document.activeElement && document.activeElement.id) || '';
 	const chosen = answers[q.id] || [];
 	txt('q-h', t('q_h', cur + 1, n));
 	txt('q-text', q.text);
 	$('q-multi').hidden = !q.multi;
 	box.setAttribute('role', q.multi ? 'group' : 'radiogroup');
-	box.replaceChildren(...q.options.map((o, i) => {
+	fill(box, q.options.map((o, i) => {
 		const input = h('input', { type: q.multi ? 'checkbox' : 'radio', name: 'opt', id: 'o' + o.id, value: '' + o.id });
 		input.checked = chosen.includes(o.id);
 		input.disabled = timeUp;
@@ -189,12 +195,12 @@ export function renderQ() {
 		};
 		return h('label', { class: 'opt' }, input, h('span', {}, `${'ABCDEFGH'[i]}. ${o.text}`));
 	}));
-	if (/^o\d+$/.test(focused)) $(focused)?.focus();
+	if (/^o\d+$/.test(focused) && $(focused)) $(focused).focus();
 	dis('prev', cur === 0);
 	dis('next', cur === n - 1);
 	dis('submit', timeUp);
 	dis('pred', timeUp);
-	$('grid').replaceChildren(...snap.questions.map((x, i) => {
+	fill($('grid'), snap.questions.map((x, i) => {
 		const b = h('button', i === cur ? { 'aria-current': 'step', type: 'button' } : { type: 'button' }, '' + (i + 1));
 		mark(b, i, x.id);
 		b.onclick = () => go(i);
@@ -203,13 +209,13 @@ export function renderQ() {
 }
 /** A grid button: answered or not, and whether the answer still waits for the server. @param {Element} b @param {number} i @param {number} qid */
 function mark(b, i, qid) {
-	const done = !!answers[qid]?.length, wait = !!S.att?.pending.some((p) => p.question_id === qid);
+	const done = !!dig(answers, qid, 'length'), wait = !!S.att && S.att.pending.some((p) => p.question_id === qid);
 	b.className = done ? (wait ? 'done wait' : 'done') : '';
 	b.setAttribute('aria-label', t(done ? 'grid_done' : 'grid_todo', i + 1) + (wait ? t('grid_wait') : ''));
 }
 /** Re-marks the grid button of a question (its answer was just saved). @param {number} qid */
 function remark(qid) {
-	const i = S.snap?.questions.findIndex((q) => q.id === qid) ?? -1, b = $('grid').children[i]?.firstElementChild;
+	const i = S.snap ? S.snap.questions.findIndex((q) => q.id === qid) : -1, b = dig($('grid').children[i], 'firstElementChild');
 	if (b) mark(b, i, qid);
 }
 /** @param {number} i */
@@ -268,12 +274,20 @@ function expire() {
 		txt('tell', t('timeup_tell'));
 		txt('saved', t('timeup_saved'));
 		renderQ();
-		if (!S.snap?.prediction || predValue() !== null) doSubmit();
+		if (!dig(S.snap, 'prediction') || predValue() !== null) doSubmit();
 	}
 	clearTimeout(pollTimer);
 	pollTimer = setTimeout(sync, 3000);
 }
 
+/** Saves the typed prediction on the server like an answer, so a late submit or the server's
+ * auto-submit keeps it. */
+function sendPred() {
+	clearTimeout(predTimer);
+	const att = S.att, v = predValue();
+	if (!att || !dig(S.snap, 'prediction') || v === null || String(v) === savedPred || timeUp) return;
+	send({ type: 'predict', round_id: att.round_id, attempt_id: att.attempt_id, prediction: v });
+}
 function predValue() {
 	const v = inp('pred').value.trim();
 	return /^\d{1,10}$/.test(v) && +v <= 1e9 ? +v : null;
@@ -285,7 +299,7 @@ function askSubmit() {
 	txt('e-pred', bad ? t('pred_bad') : '');
 	$('pred').toggleAttribute('aria-invalid', bad);
 	if (bad) return inp('pred').focus();
-	const missing = snap.questions.map((q, i) => (answers[q.id]?.length ? 0 : i + 1)).filter(Boolean);
+	const missing = snap.questions.map((q, i) => (dig(answers, q.id, 'length') ? 0 : i + 1)).filter(Boolean);
 	const text = (missing.length ? t('missing', missing.length, missing.join(', ')) : t('all_done')) + t('no_edit');
 	txt('c-body', text);
 	if (dialog.showModal) dialog.showModal();
@@ -295,7 +309,7 @@ function doSubmit() {
 	const att = S.att;
 	if (!att) return;
 	submitting = true;
-	if (send({ type: 'submit', round_id: att.round_id, attempt_id: att.attempt_id, prediction: predValue() ?? undefined })) txt('saved', t('submitting'));
+	if (send({ type: 'submit', round_id: att.round_id, attempt_id: att.attempt_id, prediction: or(predValue(), undefined) })) txt('saved', t('submitting'));
 	else say(t('submit_later'));
 }
 /** The attempt ended (a result arrived): forget it on this device. */
@@ -305,13 +319,11 @@ export function finished() {
 	submitting = timeUp = false;
 }
 
-const uuid = () =>
-	crypto.randomUUID?.() || '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ ((Math.random() * 16) >> (+c / 4))).toString(16));
 export function start() {
 	S.round = openRound() || S.round;
 	if (!S.round) return;
 	let st = startReq();
-	if (st?.round_id !== S.round.id) store('start', (st = { round_id: S.round.id, request_id: uuid() })); // before sending
+	if (!st || st.round_id !== S.round.id) store('start', (st = { round_id: S.round.id, request_id: uuid() })); // before sending
 	say(t('creating'));
 	if (!send({ type: 'start', ...st })) connect();
 }
@@ -319,7 +331,14 @@ export function start() {
 $('prev').onclick = () => go(cur - 1);
 $('next').onclick = () => go(cur + 1);
 $('submit').onclick = askSubmit;
-$('pred').oninput = () => S.att && ((S.att.prediction = inp('pred').value), saveAtt());
+$('pred').oninput = () => {
+	if (!S.att) return;
+	S.att.prediction = inp('pred').value;
+	saveAtt();
+	clearTimeout(predTimer);
+	predTimer = setTimeout(sendPred, 800);
+};
+$('pred').onchange = sendPred;
 $('c-no').onclick = () => dialog.close();
 $('c-yes').onclick = () => (dialog.close(), doSubmit());
 addEventListener('offline', () => ws && (drop(), lost()));

@@ -21,7 +21,8 @@ export const vi = {
 	r_time: 'Thời gian làm bài', r_left: 'Số lượt còn lại', r_auto: 'Hệ thống đã tự động nộp bài khi hết giờ với các câu đã lưu.',
 	again: 'Làm lượt mới', my_h: 'Các lượt thi của tôi', review_h: 'Đáp án và giải thích', share_h: 'Mời bạn bè cùng thi',
 	share_hint: 'Người đăng ký qua đường dẫn này được tính cho giải “Lan tỏa” của bạn.', share_label: 'Đường dẫn của bạn',
-	share_go: 'Chia sẻ', share_copied: 'Đã sao chép đường dẫn.',
+	share_go: 'Chia sẻ', share_copied: 'Đã sao chép đường dẫn.', share_failed: 'Không sao chép được. Hãy giữ ngón tay trên đường dẫn (đã được chọn) để tự sao chép.',
+	share_done: 'Đã mở bảng chia sẻ.',
 	offline: 'Không kết nối được máy chủ. Vui lòng kiểm tra mạng và thử lại.', open_now: ' (đang mở)', day: 'ngày',
 	window: '{0}: từ {1} đến {2}', cd_close: '{0} đang mở, còn {1} ngày {2}.', cd_open: '{0} mở sau {1} ngày {2}.',
 	ended: 'Cuộc thi đã kết thúc.', prize_item: '{0}: {1} giải', round_box: '{0}: {1} câu hỏi, {2} phút mỗi lượt.',
@@ -58,11 +59,11 @@ export let lang = 'vi';
 
 /** The string for `k`, with {0}, {1}… replaced. @param {Key} k @param {...(string | number)} a */
 export function t(k, ...a) {
-	return (cat[k] ?? vi[k]).replace(/\{(\d)\}/g, (_, i) => String(a[+i]));
+	return (cat[k] == null ? vi[k] : cat[k]).replace(/\{(\d)\}/g, (_, i) => String(a[+i]));
 }
 
 /** The server's message in an error envelope (already in our language), else "offline". @param {any} d */
-export const errMsg = (d) => d?.error?.message || t('offline');
+export const errMsg = (d) => (d && d.error && d.error.message) || t('offline');
 
 /** @param {ParentNode} [root] */
 export function applyDom(root = document) {

@@ -2,7 +2,7 @@
 // "My personal data" (Law 91/2025/QH15), from the lobby: download everything stored about me
 // (GET /api/me/data, a JSON file, also shown on the page for webviews that cannot save files)
 // and erase it (POST /api/me/erase) after an explicit confirmation. Loaded when opened.
-import { $, inp, txt, dis } from './util.js';
+import { $, inp, txt, dis, dig, or } from './util.js';
 import { t, errMsg } from './i18n.js';
 import { S, hooks } from './state.js';
 
@@ -28,7 +28,7 @@ async function download() {
 	out.hidden = false;
 	const a = document.createElement('a');
 	a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-	a.download = `du-lieu-ca-nhan-${r.data?.participant?.id ?? 'thiluat'}.json`;
+	a.download = `du-lieu-ca-nhan-${or(dig(r.data, 'participant', 'id'), 'thiluat')}.json`;
 	document.body.append(a);
 	a.click();
 	a.remove();

@@ -2,7 +2,7 @@
 // The commune picker: a combobox over the province's 2025 communes. Matching folds marks and
 // đ → d ("cam giang" finds "Cẩm Giàng"), exact matches with marks come first; the choice is
 // kept by code, the list shows the exact names.
-import { $, inp, txt, h, fold, norm } from './util.js';
+import { $, inp, txt, h, fold, norm, fill } from './util.js';
 import { t } from './i18n.js';
 
 /** @type {Unit[]} */ let all = [];
@@ -56,7 +56,7 @@ function render() {
 	shown = search(v).slice(0, 8);
 	const exact = shown.find((c) => norm(c.name) === norm(v));
 	communeCode = exact ? exact.code : '';
-	list().replaceChildren(...shown.map((c, i) => {
+	fill(list(), shown.map((c, i) => {
 		const li = h('li', { role: 'option', id: 'pk' + i, 'aria-selected': String(i === active) }, c.name);
 		li.onmousedown = (e) => e.preventDefault(); // keep focus in the input
 		li.onclick = () => (pick(c), box().focus());

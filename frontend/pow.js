@@ -1,7 +1,7 @@
 // @ts-check
 // Proof-of-work for the server's `pow_required` answers (src/pow.rs, docs/security.md): find a
 // counter such that SHA-256(challenge ":" counter) starts with `difficulty` zero bits, with
-// SubtleCrypto. Also the page's device id, sent at registration (stored only as a keyed HMAC).
+// SubtleCrypto. Loaded only when a challenge comes (app.js, attempt.js).
 
 /** @typedef {{ challenge: string, difficulty: number, expires_at_s: number, reason: string }} PowChallenge */
 /** @typedef {{ challenge: string, counter: number }} PowSolution */
@@ -35,29 +35,17 @@ export async function solve(c) {
 	}
 }
 
-/** A random id kept in this browser (one per device, not per contest). @returns {string | undefined} */
-export function deviceId() {
-	try {
-		let id = localStorage.getItem('thiluat:device');
-		if (!id) localStorage.setItem('thiluat:device', (id = crypto.randomUUID?.() || String(Math.random()).slice(2)));
-		return id;
-	} catch {
-		return undefined; // storage blocked (private mode): registration works without it
-	}
-}
-
 /**
- * Registers (`POST {base}/register`) with this device's id; when the server answers
- * `428 pow_required`, solves the challenge and retries with the solution.
+ * After `POST {base}/register` answered `428 pow_required` (`r`): solves the challenge and
+ * registers again with the solution (a few times, if the server asks again).
  * @param {(path: string, body: unknown) => Promise<{ status: number, data: any }>} api
  * @param {string} base the contest's API path, `/api/contests/{slug}`
- * @param {Record<string, unknown>} body
+ * @param {Record<string, unknown>} body what was sent
+ * @param {{ status: number, data: any }} r the server's answer
  */
-export async function register(api, base, body) {
-	const b = { ...body, device_id: deviceId() };
-	let r = await api(`${base}/register`, b);
-	for (let i = 0; i < 3 && r.data?.error?.code === 'pow_required'; i++) {
-		r = await api(`${base}/register`, { ...b, pow: await solve(r.data.error.details.pow) });
+export async function register(api, base, body, r) {
+	for (let i = 0; i < 3 && r.data && r.data.error && r.data.error.code === 'pow_required'; i++) {
+		r = await api(`${base}/register`, { ...body, pow: await solve(r.data.error.details.pow) });
 	}
 	return r;
 }

@@ -2,7 +2,7 @@
 // The result of an attempt: score, time, attempts left, my attempts, the review after the
 // reveal (correct options, explanation, article of law), a share link with a referral code,
 // and the optional satisfaction survey (once per attempt: POST/GET /api/me/survey).
-import { $, inp, txt, dis, h, enc, mmss, fmt, slug, load, store } from './util.js';
+import { $, inp, txt, dis, h, enc, mmss, fmt, slug, load, store, fill, dig, or } from './util.js';
 import { t, lang } from './i18n.js';
 import { S, hooks, view } from './state.js';
 import { finished, askAttempts } from './attempt.js';
@@ -13,7 +13,7 @@ import { finished, askAttempts } from './attempt.js';
 /** @param {Result} r */
 export function showResult(r) {
 	if (S.att && r.attempt_id !== S.att.attempt_id) return;
-	roundId = S.att?.round_id ?? S.round?.id;
+	roundId = S.att ? S.att.round_id : S.round && S.round.id;
 	finished();
 	last = r;
 	S.attemptsLeft = r.attempts_left;
@@ -48,7 +48,7 @@ async function survey(attemptId) {
 	if (!S.auth || roundId == null || load('sv-skip') === attemptId) return;
 	svRound = roundId;
 	const r = await hooks.api(`/api/me/survey?round_id=${roundId}&attempt_id=${enc(attemptId)}`, undefined, S.auth.token);
-	if (svAtt !== attemptId || r.status !== 200 || r.data?.answered !== false) return;
+	if (svAtt !== attemptId || r.status !== 200 || dig(r.data, 'answered') !== false) return;
 	form.reset();
 	txt('e-sv', '');
 	form.hidden = false;
@@ -66,12 +66,12 @@ form.onsubmit = async (/** @type {SubmitEvent} */ ev) => {
 	svBusy = false;
 	dis('sv-go', false);
 	if (att !== svAtt) return;
-	const err = r.data?.error;
-	if (r.status === 201 || err?.code === 'survey_already_answered') {
+	const err = dig(r.data, 'error');
+	if (r.status === 201 || dig(err, 'code') === 'survey_already_answered') {
 		form.hidden = true;
 		svSay('sv_thanks');
 		$('sv-msg').focus();
-	} else txt('e-sv', err?.fields?.[0]?.message || err?.message || t('offline'));
+	} else txt('e-sv', dig(err, 'fields', 0, 'message') || dig(err, 'message') || t('offline'));
 };
 $('sv-skip').onclick = () => {
 	store('sv-skip', svAtt);
@@ -81,7 +81,7 @@ $('sv-skip').onclick = () => {
 
 /** "My attempts": each with its start time and state; submitted ones open their review. */
 export function mine() {
-	$('mine').replaceChildren(...S.attempts.map((a) => {
+	fill($('mine'), S.attempts.map((a) => {
 		const li = h('li', {}, t('attempt_item', a.number, fmt(a.started_ms), t(a.status === 'open' ? 'st_open' : 'st_submitted')));
 		if (a.status === 'submitted') {
 			const b = h('button', { type: 'button', class: 'link' }, t('review_btn', a.number));
@@ -94,7 +94,7 @@ export function mine() {
 
 /** @param {string} attemptId @param {boolean} [focus] */
 async function review(attemptId, focus) {
-	const round = roundId ?? S.round?.id;
+	const round = roundId != null ? roundId : S.round && S.round.id;
 	if (!S.auth || round == null) return;
 	const q = lang === 'vi' ? '' : `?lang=${lang}`; // translated questions where the bank has them
 	const r = await hooks.api(`/api/rounds/${round}/attempts/${enc(attemptId)}/review${q}`, undefined, S.auth.token);
@@ -102,9 +102,9 @@ async function review(attemptId, focus) {
 	$('review-box').hidden = false;
 	/** @type {Review | null} */
 	const data = r.status === 200 ? r.data : null;
-	const code = r.data?.error?.code || r.data?.code, at = r.data?.error?.reveal_at ?? r.data?.reveal_at;
-	txt('review-msg', data ? '' : code === 'not_revealed' ? (at ? t('not_revealed_at', fmt(at)) : t('not_revealed')) : r.data?.error?.message || t('error'));
-	$('review').replaceChildren(...(data?.questions || []).map((q, i) => h('li', {},
+	const code = dig(r.data, 'error', 'code') || dig(r.data, 'code'), at = or(dig(r.data, 'error', 'reveal_at'), dig(r.data, 'reveal_at'));
+	txt('review-msg', data ? '' : code === 'not_revealed' ? (at ? t('not_revealed_at', fmt(at)) : t('not_revealed')) : dig(r.data, 'error', 'message') || t('error'));
+	fill($('review'), ((data && data.questions) || []).map((q, i) => h('li', {},
 		h('p', { class: 'q' }, t('rv_q', i + 1, q.text)),
 		h('ul', {}, ...q.options.map((o) => {
 			const right = q.correct_options.includes(o.id), chosen = q.chosen.includes(o.id);
@@ -118,20 +118,41 @@ async function review(attemptId, focus) {
 }
 
 function share() {
-	const code = S.auth?.referral_code;
+	const code = S.auth && S.auth.referral_code;
 	$('share-box').hidden = !code;
 	if (!code) return;
 	/** @type {HTMLInputElement} */ ($('share-url')).value = `${location.origin}/c/${enc(slug)}?ref=${enc(code)}`;
 }
 $('share').onclick = async () => {
 	const url = /** @type {HTMLInputElement} */ ($('share-url')).value;
-	try {
-		if (navigator.share) return void (await navigator.share({ title: S.contest.title, url }));
-		await navigator.clipboard.writeText(url);
-	} catch {
-		/** @type {HTMLInputElement} */ ($('share-url')).select();
-	}
-	txt('share-msg', t('share_copied'));
+	txt('share-msg', '');
+	txt('share-msg', t(await shareLink(url)));
 };
+/** The phone's share sheet where there is one, else a copy; says which truly happened.
+ *  @param {string} url @returns {Promise<'share_done' | 'share_copied' | 'share_failed'>} */
+async function shareLink(url) {
+	const nav = /** @type {any} */ (navigator); // share: Chrome for Android 61, Safari 12.1; clipboard: Chromium 66, Safari 13.1
+	if (typeof nav.share === 'function') {
+		try {
+			await nav.share({ title: S.contest.title, url });
+			return 'share_done';
+		} catch (e) {
+			if (e && /** @type {{name?: string}} */ (e).name === 'AbortError') return 'share_done'; // the person closed the sheet
+		}
+	}
+	if (nav.clipboard && typeof nav.clipboard.writeText === 'function') {
+		try {
+			await nav.clipboard.writeText(url);
+			return 'share_copied';
+		} catch (e) {} // refused (no permission, no focus): try the old way
+	}
+	const box = /** @type {HTMLInputElement} */ ($('share-url'));
+	box.focus();
+	box.select();
+	try {
+		if (document.execCommand('copy')) return 'share_copied';
+	} catch (e) {}
+	return 'share_failed';
+}
 hooks.onAttempts = () => !$('result').hidden && mine();
 export const lastResult = () => last;

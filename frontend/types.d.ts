@@ -25,7 +25,7 @@ interface Snapshot {
   attempt_id: string; round_id: number; number: number; status: 'open' | 'submitted'; started_ms: number;
   deadline_ms: number; server_ms: number; remaining_ms: number; questions: Question[];
   answers: Record<string, number[]>; last_seq: number; prediction: { target: string; question: string } | null;
-  result: Result | null;
+  saved_prediction: number | null; result: Result | null;
 }
 interface AttemptItem { attempt_id: string; number: number; status: 'open' | 'submitted'; started_ms: number; deadline_ms: number }
 /** Server → client frames. */
@@ -35,12 +35,14 @@ type ServerMsg =
   | { type: 'ack'; seq: number; question_id: number; status: 'saved' | 'duplicate' | 'stale' }
   | { type: 'attempts'; round_id: number; attempts_left: number | null; items: AttemptItem[] }
   | { type: 'pong'; server_ms: number }
+  | { type: 'prediction_saved'; attempt_id: string; prediction: number }
   | { type: 'error'; code: string; message: string; ref?: string | number | null; challenge?: import('./pow.js').PowChallenge };
 /** Client → server frames. */
 type ClientMsg =
   | { type: 'start'; round_id: number; request_id: string; pow?: import('./pow.js').PowSolution }
   | { type: 'resume' | 'submit'; round_id: number; attempt_id: string; prediction?: number }
   | { type: 'answer'; round_id: number; attempt_id: string; question_id: number; options: number[]; seq: number }
+  | { type: 'predict'; round_id: number; attempt_id: string; prediction: number }
   | { type: 'attempts'; round_id: number }
   | { type: 'ping' };
 

@@ -19,6 +19,40 @@ export function h(tag, attrs = {}, ...kids) {
 	return e;
 }
 
+/** Replaces an element's children (`replaceChildren` is Chromium 86, Safari 14). @param {Element} e @param {(Node | string)[]} kids */
+export function fill(e, kids) {
+	e.textContent = '';
+	e.append(...kids);
+}
+/** `o?.[k0]?.[k1]…` for engines without optional chaining (Chromium 80, Safari 13.1). @param {any} o @param {...(string | number)} keys @returns {any} */
+export function dig(o, ...keys) {
+	for (const k of keys) o = o == null ? undefined : o[k];
+	return o;
+}
+/** `a ?? b` (Chromium 80, Safari 13.1). @template T, U @param {T} a @param {U} b @returns {NonNullable<T> | U} */
+export const or = (a, b) => (a == null ? b : /** @type {NonNullable<T>} */ (a));
+
+/** A random version-4 UUID (`crypto.randomUUID` is Chromium 92, Safari 15.4). */
+export function uuid() {
+	const b = crypto.getRandomValues(new Uint8Array(16));
+	b[6] = (b[6] & 15) | 64;
+	b[8] = (b[8] & 63) | 128;
+	const x = Array.from(b, (v) => (v + 256).toString(16).slice(1)).join('');
+	return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** A random id kept in this browser (one per device, not per contest), sent at registration
+ *  (stored only as a keyed HMAC). @returns {string | undefined} */
+export function deviceId() {
+	try {
+		let id = localStorage.getItem('thiluat:device');
+		if (!id) localStorage.setItem('thiluat:device', (id = uuid()));
+		return id;
+	} catch {
+		return undefined; // storage blocked (private mode): registration works without it
+	}
+}
+
 export const slug = decodeURIComponent((/^\/c\/([^/]+)\/?$/.exec(location.pathname) || ['', ''])[1]);
 const KEY = `thiluat:${slug}:`;
 /** @param {string} k */

@@ -67,7 +67,9 @@ enum Command {
 #[derive(Subcommand)]
 enum AdminCommand {
     /// Create an organisation (if new) and its first admin. The password comes from
-    /// THILUAT_ADMIN_PASSWORD or, when unset, the first line of standard input.
+    /// THILUAT_ADMIN_PASSWORD or, when unset, the first line of standard input. It is a
+    /// one-time password: the admin must change it at the first login, and it expires after
+    /// 72 hours (unless --permanent).
     Create {
         #[arg(long)]
         org_slug: String,
@@ -77,6 +79,10 @@ enum AdminCommand {
         email: String,
         #[arg(long)]
         name: String,
+        /// The password is the admin's own (an operator creating their own account, a demo,
+        /// an automated set-up): no change at first login, no expiry.
+        #[arg(long)]
+        permanent: bool,
     },
 }
 
@@ -172,7 +178,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 imported.slug, imported.contest_id, imported.questions, imported.units, imported.round_ids
             );
         }
-        Command::Admin { command: AdminCommand::Create { org_slug, org_name, email, name } } => {
+        Command::Admin { command: AdminCommand::Create { org_slug, org_name, email, name, permanent } } => {
             let password = match std::env::var("THILUAT_ADMIN_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
@@ -188,7 +194,16 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 &pool, &hasher, &org_slug, &org_name, &email, &name, &password,
             )
             .await?;
+            if !permanent {
+                crate::auth::one_time::require_change(&pool, account).await?;
+            }
             println!("organisation {org_slug:?} (id {org}) has admin account {account}");
+            if !permanent {
+                println!(
+                    "the password is one-time: it must be changed at the first login and expires in {} hours",
+                    crate::auth::one_time::ONE_TIME_HOURS
+                );
+            }
         }
         Command::Finalize { round } => {
             let (pool, play) = stores(&config).await?;

@@ -136,7 +136,7 @@ pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>
     .bind(&rules)
     .bind(scope.as_ref().and_then(Scope::single_province))
     .bind(def.cccd_required)
-    .bind(def.min_age.map(|a| a as i32))
+    .bind(def.min_age.map(|a| int(u64::from(a), "min_age")).transpose()?)
     .bind(&def.consent_version)
     .bind(consent.trim())
     .bind(scope.as_ref().map(Scope::to_column))
@@ -167,14 +167,14 @@ pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>
              ranking_chain, question_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(contest_id)
-        .bind(i as i32 + 1)
+        .bind(int(i as u64 + 1, "the number of rounds")?)
         .bind(&r.title)
         .bind(r.opens_at)
         .bind(r.closes_at)
-        .bind((r.grace_seconds * 1000) as i32)
-        .bind((r.time_limit_minutes * 60_000) as i32)
-        .bind(r.attempt_limit.map(|a| a as i32))
-        .bind(r.questions_per_attempt as i32)
+        .bind(int(u64::from(r.grace_seconds) * 1000, "grace_seconds")?)
+        .bind(int(u64::from(r.time_limit_minutes) * 60_000, "time_limit_minutes")?)
+        .bind(r.attempt_limit.map(|a| int(u64::from(a), "attempt_limit")).transpose()?)
+        .bind(int(r.questions_per_attempt as u64, "questions_per_attempt")?)
         .bind(sqlx::types::Json(&r.draw))
         .bind(r.prediction.as_ref().map(|p| p.target.as_str()))
         .bind(r.prediction.as_ref().map(|p| p.question.clone()))
@@ -186,6 +186,12 @@ pub async fn import(pool: &PgPool, path: &Path, rebase_to: Option<DateTime<Utc>>
     }
     tx.commit().await?;
     Ok(Imported { contest_id, slug: def.slug, round_ids, questions: questions.len(), units: communes.len() })
+}
+
+/// A number of the definition file as the database's `INTEGER`, or an error naming it
+/// (never an `as i32` wrap: `grace_seconds = 4294968` would have become a negative grace).
+fn int(value: u64, what: &str) -> anyhow::Result<i32> {
+    i32::try_from(value).map_err(|_| anyhow::anyhow!("{what} is out of range ({value})"))
 }
 
 #[cfg(test)]

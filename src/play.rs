@@ -195,6 +195,8 @@ pub struct Snapshot {
     pub answers: HashMap<String, Vec<i64>>,
     pub last_seq: i64,
     pub prediction: Option<PredictionView>,
+    /// The prediction saved with a `predict` message during this attempt, if any.
+    pub saved_prediction: Option<i64>,
     pub result: Option<ResultView>,
 }
 
@@ -398,6 +400,27 @@ impl Play {
         Ok(result_view(attempt_id, &scored, attempts_left))
     }
 
+    /// Saves the prediction during the attempt, like an answer: a submit without one (the
+    /// server's auto-submit after deadline + grace included) keeps it.
+    pub async fn predict(
+        &self,
+        participant_id: i64,
+        round_id: i64,
+        attempt_id: &str,
+        prediction: i64,
+    ) -> Result<(), PlayError> {
+        if !(0..=PREDICTION_MAX).contains(&prediction) {
+            return Err(PlayError::refused("invalid_prediction"));
+        }
+        if round_id <= 0 {
+            return Err(PlayError::refused("id_invalid"));
+        }
+        if uuid::Uuid::parse_str(attempt_id).is_err() {
+            return Err(PlayError::refused("not_found"));
+        }
+        Ok(self.redis.predict(round_id, participant_id, attempt_id, prediction).await?)
+    }
+
     pub async fn attempts(
         &self,
         participant_id: i64,
@@ -484,6 +507,7 @@ pub fn build_snapshot(
             }
             _ => None,
         },
+        saved_prediction: state.saved_prediction,
         result: state.scored.as_ref().map(|s| result_view(&state.attempt_id, s, attempts_left)),
     }
 }

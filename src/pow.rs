@@ -227,7 +227,7 @@ impl Pow {
     /// A fresh challenge: `nonce.purpose.expires_at_s.difficulty.signature`.
     pub fn challenge(&self, purpose: Purpose, difficulty: u8, now_s: i64, reason: &'static str) -> Challenge {
         let nonce = hex::encode(rand::random::<[u8; 16]>());
-        let expires_at_s = now_s + self.config.expiry_s as i64;
+        let expires_at_s = now_s.saturating_add(i64::try_from(self.config.expiry_s).unwrap_or(i64::MAX));
         let body = format!("{nonce}.{}.{expires_at_s}.{difficulty}", purpose.as_str());
         let challenge = format!("{body}.{}", self.sign(&body));
         Challenge { challenge, difficulty, expires_at_s, reason }

@@ -95,6 +95,11 @@ async function run(form, fn) {
       go('#/login');
       return;
     }
+    if (e.status === 403 && e.code === 'password_change_required') {
+      if (me) me.password_change_required = true;
+      go('#/account');
+      return;
+    }
     if (e.code === 'network') return alertError(t('network'));
     const rest = form && e.body.fields ? showFieldErrors(form, e.body.fields) : [];
     alertError([e.body.message, ...rest].join('\n'));
@@ -179,6 +184,9 @@ async function route() {
   layout();
   replace(main);
   if (path === 'login') return loginPage();
+  // A one-time password (a new member's, a reset one) opens only the account page, where
+  // the person chooses their own.
+  if (me?.password_change_required && path !== 'account') return go('#/account');
   const ctx = context();
   for (const [re, page] of ROUTES) {
     const m = re.exec(path);

@@ -106,7 +106,8 @@ export async function membersPage(ctx) {
 export async function accountPage(ctx) {
   ctx.title(t('accountTitle'));
   const current = input({ type: 'password', autocomplete: 'current-password', required: true });
-  const next = input({ type: 'password', autocomplete: 'new-password', required: true, minlength: 10 });
+  const next = input({ type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
+  const oneTime = ctx.me.password_change_required;
   const form = h('form', { novalidate: true },
     h('h2', {}, t('changePassword')),
     field(t('currentPassword'), current, { name: 'current_password' }),
@@ -119,6 +120,10 @@ export async function accountPage(ctx) {
       if (res?.csrf_token) setCsrf(res.csrf_token);
       form.reset();
       announce(t('passwordChanged'));
+      if (oneTime) {
+        ctx.me.password_change_required = false;
+        ctx.go('#/');
+      }
     });
   });
   const all = h('button', { type: 'button', class: 'danger' }, t('logoutAll'));
@@ -127,5 +132,8 @@ export async function accountPage(ctx) {
     announce(t('loggedOutAll', { n: res.sessions_ended }));
     ctx.go('#/login');
   }));
-  add(ctx.main, h('p', {}, t('signedInAs', { name: ctx.me.display_name, email: ctx.me.email })), form, h('h2', {}, t('logoutAll')), all);
+  add(ctx.main,
+    oneTime ? h('p', { id: 'one-time' }, h('strong', {}, t('oneTimePassword'))) : null,
+    h('p', {}, t('signedInAs', { name: ctx.me.display_name, email: ctx.me.email })), form, h('h2', {}, t('logoutAll')), all);
+  if (oneTime) current.focus();
 }

@@ -7,7 +7,7 @@ interface ApiErrorBody {
   details?: { rows?: { row: number; column: string | null; message: string }[]; problems?: { code: string; round: string | null; message: string }[]; reason?: string };
 }
 interface Membership { organisation_id: number; organisation_slug: string; organisation_name: string; role: 'viewer' | 'organiser' | 'admin'; personal_data_export: boolean }
-interface Me { account_id: number; email: string; display_name: string; csrf_token: string | null; memberships: Membership[] }
+interface Me { account_id: number; email: string; display_name: string; csrf_token: string | null; memberships: Membership[]; password_change_required: boolean }
 interface Ctx {
   me: Me;
   org: number;

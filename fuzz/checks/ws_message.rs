@@ -78,6 +78,10 @@ pub fn check(data: &[u8]) {
                     id(*round_id);
                     assert!(prediction.is_none_or(|p| (0..=1_000_000_000).contains(&p)), "prediction {prediction:?}");
                 }
+                ClientMessage::Predict { round_id, prediction, .. } => {
+                    id(*round_id);
+                    assert!((0..=1_000_000_000).contains(prediction), "prediction {prediction}");
+                }
                 ClientMessage::Start { round_id, .. }
                 | ClientMessage::Resume { round_id, .. }
                 | ClientMessage::Attempts { round_id } => id(*round_id),

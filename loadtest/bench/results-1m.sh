@@ -32,7 +32,7 @@ psql "$THILUAT_PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABA
 "$BIN" migrate >/dev/null
 PASSWORD="bench password $(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
 THILUAT_ADMIN_PASSWORD=$PASSWORD "$BIN" admin create --org-slug bench --org-name "Sở Tư pháp (bench)" \
-	--email bench@bench.example --name Bench >/dev/null
+	--email bench@bench.example --name Bench --permanent >/dev/null
 
 t0=$(date +%s%N)
 psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v n="$N" <<'SQL'

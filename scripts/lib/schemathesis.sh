@@ -42,7 +42,7 @@ run_schemathesis() {
 		THILUAT_REDIS_KEY_PREFIX="schemathesis-$port:" THILUAT_HTTP_BIND="127.0.0.1:$port")
 	env "${env[@]}" "$bin" contest import --rebase-to-now tests/fixtures/contest.toml >/dev/null
 	env "${env[@]}" THILUAT_ADMIN_PASSWORD="schemathesis mật khẩu" "$bin" admin create --org-slug st \
-		--org-name "Sở Tư pháp (schemathesis)" --email st@example.test --name "Schemathesis" >/dev/null
+		--org-name "Sở Tư pháp (schemathesis)" --email st@example.test --name "Schemathesis" --permanent >/dev/null
 	psql "$url" -qc "UPDATE contests SET organisation_id = (SELECT id FROM organisations WHERE slug = 'st')" >/dev/null
 	env "${env[@]}" "$bin" serve >"$log" 2>&1 &
 	pid=$!

@@ -31,9 +31,10 @@ pub enum ScanError {
 
 pub async fn scan_contest(pg: &PgPool, contest_id: i64) -> Result<ScanReport, ScanError> {
     let mut lock = pg.acquire().await.context("a connection for the scan lock")?;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2::int)")
+    // The contest id folded into int4 (see jobs::finalize): no `as i32` wrap.
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, ($2::bigint % 2147483647)::int)")
         .bind(LOCK_CLASS)
-        .bind(contest_id as i32)
+        .bind(contest_id)
         .fetch_one(&mut *lock)
         .await
         .context("taking the scan lock")?;
@@ -41,9 +42,9 @@ pub async fn scan_contest(pg: &PgPool, contest_id: i64) -> Result<ScanReport, Sc
         return Err(ScanError::Busy(contest_id));
     }
     let result = scan_locked(pg, contest_id).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, $2::int)")
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, ($2::bigint % 2147483647)::int)")
         .bind(LOCK_CLASS)
-        .bind(contest_id as i32)
+        .bind(contest_id)
         .execute(&mut *lock)
         .await;
     if unlocked.is_err() {

@@ -6,11 +6,13 @@
 //! is the same), record a failure on both limits or reset the account limit and
 //! [`SessionStore::create`].
 
+pub mod common_passwords;
+pub mod one_time;
 pub mod password;
 pub mod session;
 pub mod throttle;
 
-pub use password::{check_policy, HasherBusy, PasswordHasher, WEAK_PASSWORD};
+pub use password::{check_policy, HasherBusy, PasswordHasher, COMMON_PASSWORD, WEAK_PASSWORD};
 pub use session::{csrf_matches, NewSession, Session, SessionStore, IDLE_TTL, MAX_AGE};
 pub use throttle::{Limit, Throttle, CONTEST_PASSWORD_PER_ADDRESS, LOGIN_LIMITS, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
 

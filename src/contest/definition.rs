@@ -133,6 +133,9 @@ impl ContestDefinition {
             if r.time_limit_minutes == 0 || r.time_limit_minutes > 24 * 60 {
                 problems.push(format!("{name}: time_limit_minutes must be 1…1440"));
             }
+            if r.grace_seconds > 60 {
+                problems.push(format!("{name}: grace_seconds must be 0…60"));
+            }
             if r.attempt_limit == Some(0) {
                 problems.push(format!("{name}: attempt_limit must be at least 1 (omit it for unlimited)"));
             }

@@ -26,8 +26,17 @@ mod files {
 pub static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog::build(files::FILES));
 
 /// Every path served by this module (GET), in the OpenAPI document's spelling.
-pub const PATHS: &[&str] =
-    &["/", "/c/{slug}", "/c/{slug}/poster", "/c/{slug}/ket-qua", "/{page}/", "/app.js", "/style.css", "/assets/{file}"];
+pub const PATHS: &[&str] = &[
+    "/",
+    "/c/{slug}",
+    "/c/{slug}/poster",
+    "/c/{slug}/logo",
+    "/c/{slug}/ket-qua",
+    "/{page}/",
+    "/app.js",
+    "/style.css",
+    "/assets/{file}",
+];
 
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -137,6 +146,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/c/{slug}", web::get().to(super::contest_page::page))
         .route("/c/{slug}/poster", web::get().to(super::contest_page::poster))
+        .route("/c/{slug}/logo", web::get().to(super::contest_page::logo))
         .route("/c/{slug}/ket-qua", web::get().to(super::contest_page::results_page))
         .route("/{page}/", web::get().to(dir_page))
         .route("/assets/{file:.+}", web::get().to(file));

@@ -102,8 +102,107 @@ fn og_tags(s: &Summary, base: &str) -> String {
     tags
 }
 
-/// `/c/{slug}`: the phone app. A published contest's page carries its title and preview tags;
-/// any other slug gets the plain page, whose script says the contest was not found.
+/// Replaces the first `from` in `html` by `to` (the template's element is known to be there:
+/// the unit test `the_template_has_every_slot` checks each one).
+fn put(html: &mut String, from: &str, to: &str) {
+    if let Some(at) = html.find(from) {
+        html.replace_range(at..at + from.len(), to);
+    }
+}
+
+/// The slots of frontend/index.html that the server fills, so that a phone reads the contest
+/// (title, organiser, rounds, rules) before any script arrives, or without scripts at all.
+const SLOT_BODY: &str = "<body>";
+const SLOT_TITLE: &str = "<h1 id=\"title\" data-t=\"title\">Thi trực tuyến tìm hiểu pháp luật</h1>";
+const SLOT_ORG: &str = "<p id=\"org\" class=\"hint\"><span id=\"org-name\"></span></p>";
+const SLOT_BOOT: &str = "<p id=\"boot\" data-t=\"boot\">";
+const SLOT_INFO: &str = "<section id=\"info\" hidden ";
+const SLOT_ROUNDS: &str = "<ul id=\"rounds\"></ul>";
+const SLOT_RULES: &str = "<div id=\"rules\"></div>";
+const SLOT_RESULTS: &str = "<a id=\"results-link\" ";
+
+/// Where a page loads the contest's logo from: a logo on this server by its path; one stored
+/// as a data: URL (uploaded in the console, checked and size-limited there) from
+/// `/c/{slug}/logo`, versioned by its hash so that it is cached for good and the page stays
+/// small on a slow link.
+fn logo_src(s: &Summary) -> Option<String> {
+    let logo = s.logo_url.as_deref().map(str::trim).filter(|l| !l.is_empty())?;
+    if logo.starts_with('/') && !logo.starts_with("//") {
+        return Some(logo.to_string());
+    }
+    logo.starts_with("data:image/").then(|| {
+        use sha2::Digest;
+        let v = hex::encode(&sha2::Sha256::digest(logo.as_bytes())[..6]);
+        format!("/c/{}/logo?v={v}", s.slug)
+    })
+}
+
+/// The logo as an `<img>` beside the organiser's name (so no text alternative of its own), or "".
+fn logo_img(s: &Summary) -> String {
+    logo_src(s).map_or_else(String::new, |src| format!("<img class=\"logo\" src=\"{}\" alt=\"\">", esc(&src)))
+}
+
+/// `/c/{slug}/logo`: the logo of a published contest stored as a data: URL, as an image.
+pub async fn logo(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    use base64::Engine;
+    let s = published(&state, &path, lang).await?;
+    let not_found = || ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found");
+    let logo = s.logo_url.as_deref().unwrap_or("");
+    let (kind, data) = logo.strip_prefix("data:image/").and_then(|r| r.split_once(";base64,")).ok_or_else(not_found)?;
+    let content_type = match kind {
+        "png" => "image/png",
+        "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        _ => return Err(not_found()),
+    };
+    let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| not_found())?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        // The page asks for it with ?v={hash of the logo}: a new logo is a new URL.
+        .insert_header(("cache-control", "public, max-age=31536000, immutable"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(bytes))
+}
+
+/// JSON in a `<script type="application/json">`: no `<` in it, so no `</script>` or `<!--`
+/// can end or bend the element (`<` only occurs inside JSON strings, where `\u003c` is the same).
+fn data_block(json: &str) -> String {
+    format!("<script type=\"application/json\" id=\"contest-data\">{}</script>", json.replace('<', "\\u003c"))
+}
+
+/// The contest's text in the page's slots. `now_ms` marks the open round as app.js does.
+fn fill_page(html: &mut String, s: &Summary, rounds: &[crate::store::pg::RoundRow], now_ms: i64) {
+    put(html, SLOT_BODY, "<body class=\"auth\">");
+    put(html, SLOT_TITLE, &format!("<h1 id=\"title\">{}</h1>", esc(&s.title)));
+    put(
+        html,
+        SLOT_ORG,
+        &format!("<p id=\"org\" class=\"hint\">{}<span id=\"org-name\">{}</span></p>", logo_img(s), esc(&s.organiser)),
+    );
+    put(html, SLOT_BOOT, "<p id=\"boot\" data-t=\"boot\" hidden>");
+    put(html, SLOT_INFO, "<section id=\"info\" ");
+    let items: String = rounds
+        .iter()
+        .map(|r| {
+            let open = r.opens_at_ms <= now_ms && now_ms < r.closes_at_ms;
+            format!(
+                "<li>{}: từ {} đến {}{}</li>",
+                esc(&r.title),
+                vn_time(r.opens_at_ms, false),
+                vn_time(r.closes_at_ms, true),
+                if open { " (đang mở)" } else { "" }
+            )
+        })
+        .collect();
+    put(html, SLOT_ROUNDS, &format!("<ul id=\"rounds\">{items}</ul>"));
+    // Rendered and sanitised as GET /api/contests/{slug} renders it (rules_html).
+    put(html, SLOT_RULES, &format!("<div id=\"rules\">{}</div>", super::markdown::render(&s.rules_md)));
+    put(html, SLOT_RESULTS, &format!("<a id=\"results-link\" href=\"/c/{}/ket-qua\" ", esc(&s.slug)));
+}
+
+/// `/c/{slug}`: the phone app. A published contest's page carries its title, organiser, round
+/// windows and rules (readable before and without scripts) and its preview tags; any other
+/// slug gets the plain page, whose script says the contest was not found.
 pub async fn page(
     req: HttpRequest,
     path: web::Path<String>,
@@ -114,7 +213,32 @@ pub async fn page(
         .page("index.html")
         .ok_or_else(|| ApiError::new(lang, actix_web::http::StatusCode::NOT_FOUND, "not_found"))?;
     let Some(s) = summary(&state, &path).await? else { return Ok(page_response(&req, page)) };
+    let rounds = crate::store::pg::rounds_of_contest(&state.pg, s.id).await?;
     let mut html = page.html.clone();
+    fill_page(&mut html, &s, &rounds, chrono::Utc::now().timestamp_millis());
+    // The contest as GET /api/contests/{slug} answers it, in the page: app.js reads it instead
+    // of fetching it (one round trip less on a slow link). A JSON data block is not executed,
+    // so the CSP's script-src does not apply to it.
+    let api = super::contests::contest(web::Path::from(s.slug.clone()), state.clone(), lang).await?;
+    if api.status() == actix_web::http::StatusCode::OK {
+        if let Ok(mut v) = actix_web::body::to_bytes(api.into_body())
+            .await
+            .map_err(|_| ())
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|_| ()))
+        {
+            // What the page already shows (#rules) or never uses: the bytes stay off the link.
+            if let Some(o) = v.as_object_mut() {
+                o.remove("rules_html");
+                o.remove("rules_md");
+                // A data: URL logo would put its bytes in every visit: its cached URL instead.
+                o.insert("logo_url".into(), serde_json::json!(logo_src(&s)));
+            }
+            if let Some(c) = v.pointer_mut("/consent").and_then(|c| c.as_object_mut()) {
+                c.remove("text");
+            }
+            put(&mut html, "</body>", &format!("{}</body>", data_block(&v.to_string())));
+        }
+    }
     if let (Some(a), Some(b)) = (html.find("<title>"), html.find("</title>")) {
         html.replace_range(a..b + "</title>".len(), &format!("<title>{}</title>", esc(&s.title)));
     }
@@ -171,11 +295,12 @@ pub async fn poster(path: web::Path<String>, state: web::Data<AppState>, lang: L
     let html = format!(
         "<!doctype html>\n<html lang=\"vi\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n\
          <title>{title} — áp phích</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"{css}\">\n<body class=\"poster\">\n<main>\n\
-         <p class=\"org\">{org}</p>\n<h1>{title}</h1>\n<p class=\"call\">Quét mã QR bằng Zalo hoặc máy ảnh điện thoại để dự thi</p>\n\
+         <p class=\"org\">{logo}{org}</p>\n<h1>{title}</h1>\n<p class=\"call\">Quét mã QR bằng Zalo hoặc máy ảnh điện thoại để dự thi</p>\n\
          <div class=\"qr\">{qr}</div>\n<p class=\"url\">{url_text}</p>\n<h2>Thời gian thi</h2>\n<ul>{items}</ul>\n</main>\n</body>\n</html>\n",
         title = esc(&s.title),
         org = esc(&s.organiser),
         url_text = esc(&url),
+        logo = logo_img(&s),
     );
     Ok(html_response(html))
 }
@@ -270,7 +395,7 @@ pub async fn results_page(
     let html = format!(
         "<!doctype html>\n<html lang=\"vi\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n\
          <title>Kết quả — {title}</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"{css}\">\n\
-         <body class=\"public\">\n<main>\n<p class=\"org\">{org}</p>\n<h1>{title}</h1>\n\
+         <body class=\"public\">\n<main>\n<p class=\"org\">{logo}{org}</p>\n<h1>{title}</h1>\n\
          <p><a href=\"/c/{slug}\">Về trang cuộc thi</a></p>\n\
          <section aria-labelledby=\"winners-h\"><h2 id=\"winners-h\">Danh sách đoạt giải</h2>\n{winners_html}</section>\n\
          <section aria-labelledby=\"stats-h\"><h2 id=\"stats-h\">Thống kê tham gia</h2>\n\
@@ -280,6 +405,7 @@ pub async fn results_page(
         title = esc(&s.title),
         org = esc(&s.organiser),
         slug = esc(&s.slug),
+        logo = logo_img(&s),
         participants = count(&stats["participants"]),
         attempts = count(&stats["attempts"]),
         rounds = table("Theo vòng thi", &["Vòng thi", "Người dự thi", "Lượt thi"], &rounds),
@@ -299,6 +425,24 @@ mod tests {
         assert_eq!(vn_time(open, false), "0h00 ngày 01/12/2026");
         assert_eq!(vn_time(close, true), "24h00 ngày 07/12/2026");
         assert_eq!(vn_time(close + 90 * 60_000, true), "1h30 ngày 08/12/2026");
+    }
+
+    #[test]
+    fn the_data_block_cannot_be_closed_early() {
+        let b = data_block(r#"{"rules_html":"<p>a</p></script><script>alert(1)</script><!--"}"#);
+        assert_eq!(b.matches("</script>").count(), 1, "{b}");
+        assert_eq!(b.matches('<').count(), 2, "only the element's own tags: {b}");
+        let inner = &b["<script type=\"application/json\" id=\"contest-data\">".len()..b.len() - "</script>".len()];
+        let v: serde_json::Value = serde_json::from_str(inner).expect("still JSON");
+        assert_eq!(v["rules_html"], "<p>a</p></script><script>alert(1)</script><!--");
+    }
+
+    #[test]
+    fn the_template_has_every_slot() {
+        let page = CATALOG.page("index.html").expect("index.html");
+        for slot in [SLOT_BODY, SLOT_TITLE, SLOT_ORG, SLOT_BOOT, SLOT_INFO, SLOT_ROUNDS, SLOT_RULES, SLOT_RESULTS] {
+            assert_eq!(page.html.matches(slot).count(), 1, "{slot}");
+        }
     }
 
     #[test]

@@ -119,8 +119,10 @@ pub async fn finalize(pg: &PgPool, play: &Play, round_id: i64) -> Result<Finaliz
     }
     let chain = parse_chain(&row.ranking_chain).map_err(|e| failed(anyhow::anyhow!(e)))?;
     let mut lock_conn = pg.acquire().await.map_err(failed)?;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(7001, $1::int)")
-        .bind(round_id as i32)
+    // The key is the round id folded into int4 (no `as i32` wrap): ids past 2^31 may share a
+    // key with another round, which only makes one wait for the other.
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(7001, ($1::bigint % 2147483647)::int)")
+        .bind(round_id)
         .fetch_one(&mut *lock_conn)
         .await
         .map_err(failed)?;
@@ -128,8 +130,8 @@ pub async fn finalize(pg: &PgPool, play: &Play, round_id: i64) -> Result<Finaliz
         return Err(FinalizeError::Busy(round_id));
     }
     let result = finalize_locked(pg, play, &row, &chain).await;
-    sqlx::query("SELECT pg_advisory_unlock(7001, $1::int)")
-        .bind(round_id as i32)
+    sqlx::query("SELECT pg_advisory_unlock(7001, ($1::bigint % 2147483647)::int)")
+        .bind(round_id)
         .execute(&mut *lock_conn)
         .await
         .map_err(failed)?;

@@ -56,6 +56,7 @@ struct Scripts {
     start: Script,
     answer: Script,
     submit: Script,
+    predict: Script,
     close: Script,
     trim: Script,
 }
@@ -145,6 +146,8 @@ pub struct AttemptState {
     pub last_seq: i64,
     /// question id -> option ids.
     pub answers: HashMap<i64, Vec<i64>>,
+    /// The prediction saved during the attempt (predict.lua), if any.
+    pub saved_prediction: Option<i64>,
     pub scored: Option<Scored>,
 }
 
@@ -191,6 +194,7 @@ impl RedisStore {
                 start: Script::new(include_str!("lua/start.lua")),
                 answer: Script::new(include_str!("lua/answer.lua")),
                 submit: Script::new(include_str!("lua/submit.lua")),
+                predict: Script::new(include_str!("lua/predict.lua")),
                 close: Script::new(include_str!("lua/close.lua")),
                 trim: Script::new(include_str!("lua/trim.lua")),
             }),
@@ -438,6 +442,34 @@ impl RedisStore {
         }
     }
 
+    /// Saves the prediction of an open attempt (predict.lua): a later submit without one,
+    /// the auto-submit at deadline + grace included, keeps it.
+    pub async fn predict(
+        &self,
+        round_id: i64,
+        participant_id: i64,
+        attempt_id: &str,
+        prediction: i64,
+    ) -> Result<(), ScriptError> {
+        let k = self.keys(round_id);
+        let mut conn = self.hot().await;
+        let status: String = self
+            .scripts
+            .predict
+            .key(k.meta())
+            .key(k.attempt(attempt_id))
+            .arg(participant_id)
+            .arg(prediction)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(refused_or_unavailable)?;
+        if status != "saved" {
+            return Err(ScriptError::Refused("unexpected_reply".into()));
+        }
+        self.after_write(&mut conn).await?;
+        Ok(())
+    }
+
     /// `participant_id` None: the server's auto-submit of an overdue attempt.
     pub async fn submit(
         &self,
@@ -606,6 +638,7 @@ fn attempt_from_fields(
         // client reuse seqs and its new answers come back `duplicate`, so none is guessed.
         last_seq: num("seq")?,
         answers: answers.iter().filter_map(|(q, v)| Some((q.parse().ok()?, parse_ids(v.split('|').nth(1)?)))).collect(),
+        saved_prediction: num("pred"),
         scored,
     })
 }

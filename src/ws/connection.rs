@@ -112,6 +112,7 @@ async fn run(
     let mut last_seen = Instant::now();
     let limiter = crate::limits::connection_limiter(state.limiters.ws_messages);
     let mut refused = 0u32;
+    let mut fragments_in = Fragments::default();
     let close: Option<CloseReason> = loop {
         tokio::select! {
             got = revoked.recv() => {
@@ -123,30 +124,73 @@ async fn run(
             frame = stream.next() => {
                 let Some(frame) = frame else { break None };
                 last_seen = Instant::now();
-                match frame {
-                    Ok(Message::Text(text)) => {
-                        let reply = if limiter.check().is_ok() {
-                            // Boxed: the idle task stays small (the handlers' state lives only
-                            // while a message is being handled).
-                            Box::pin(handle_text(&state, cred, &text)).await
-                        } else {
-                            refused += 1;
-                            if refused > crate::limits::WS_HARD_LIMIT {
-                                let _ = session.text(ServerMessage::error("rate_limited", None).encode()).await;
-                                break Some(CloseReason { code: CloseCode::Policy, description: Some("message flood".into()) });
-                            }
-                            let reference = ClientMessage::decode(&text).ok().and_then(|m| m.reference());
-                            ServerMessage::error("rate_limited", reference)
-                        };
+                // Every data frame (a whole message, a binary frame, each fragment of a
+                // fragmented one) is one token of the connection's message rate: a flood of
+                // any kind is refused and, past WS_HARD_LIMIT refusals, closes the socket.
+                let data = matches!(frame, Ok(Message::Text(_) | Message::Binary(_) | Message::Continuation(_)));
+                let mut admitted = true;
+                if data && limiter.check().is_err() {
+                    admitted = false;
+                    refused += 1;
+                    if refused > crate::limits::WS_HARD_LIMIT {
+                        let _ = session.text(ServerMessage::error("rate_limited", None).encode()).await;
+                        break Some(CloseReason { code: CloseCode::Policy, description: Some("message flood".into()) });
+                    }
+                }
+                // A fragmented message is reassembled here (at most MAX_FRAME_BYTES in all)
+                // and then handled like a whole one.
+                let whole = match frame {
+                    Ok(Message::Continuation(item)) => match fragments_in.push(item, admitted) {
+                        Ok(None) => continue,
+                        Ok(Some(message)) => Ok(message),
+                        Err(Reassembly::TooLarge) => {
+                            let _ = session.text(ServerMessage::error("too_large", None).encode()).await;
+                            break Some(CloseReason { code: CloseCode::Size, description: Some("message over 64 KiB".into()) });
+                        }
+                        Err(Reassembly::OutOfOrder) => break Some(CloseReason { code: CloseCode::Protocol, description: None }),
+                    },
+                    Ok(Message::Text(text)) if !fragments_in.busy() => Ok(Whole::Text(text.to_string(), admitted)),
+                    Ok(Message::Binary(_)) if !fragments_in.busy() => Ok(Whole::Binary(admitted)),
+                    Ok(Message::Text(_) | Message::Binary(_)) => {
+                        // A data frame inside a fragmented message (RFC 6455 §5.4).
+                        break Some(CloseReason { code: CloseCode::Protocol, description: None });
+                    }
+                    other => Err(other),
+                };
+                let frame = match whole {
+                    Ok(Whole::Text(text, true)) => {
+                        // Boxed: the idle task stays small (the handlers' state lives only
+                        // while a message is being handled).
+                        let reply = Box::pin(handle_text(&state, cred, &text)).await;
                         if send_text(&mut session, reply.encode()).await.is_err() {
                             break None;
                         }
+                        continue;
                     }
-                    Ok(Message::Binary(_)) => {
-                        if session.text(ServerMessage::error("binary_not_supported", None).encode()).await.is_err() {
+                    Ok(Whole::Text(text, false)) => {
+                        let reference = ClientMessage::decode(&text).ok().and_then(|m| m.reference());
+                        if session.text(ServerMessage::error("rate_limited", reference).encode()).await.is_err() {
                             break None;
                         }
+                        continue;
                     }
+                    Ok(Whole::Binary(admitted)) => {
+                        let code = if admitted { "binary_not_supported" } else { "rate_limited" };
+                        if session.text(ServerMessage::error(code, None).encode()).await.is_err() {
+                            break None;
+                        }
+                        continue;
+                    }
+                    Ok(Whole::NotUtf8(admitted)) => {
+                        let code = if admitted { "malformed" } else { "rate_limited" };
+                        if session.text(ServerMessage::error(code, None).encode()).await.is_err() {
+                            break None;
+                        }
+                        continue;
+                    }
+                    Err(frame) => frame,
+                };
+                match frame {
                     Ok(Message::Ping(bytes)) => {
                         if session.pong(&bytes).await.is_err() {
                             break None;
@@ -173,6 +217,78 @@ async fn run(
     };
     metrics.open_connections.dec();
     let _ = session.close(close).await;
+}
+
+/// A message as it arrived whole (fragments joined), with whether every frame of it was
+/// within the connection's message rate.
+enum Whole {
+    Text(String, bool),
+    Binary(bool),
+    NotUtf8(bool),
+}
+
+enum Reassembly {
+    /// Over `MAX_FRAME_BYTES` in all: the socket is closed with 1009.
+    TooLarge,
+    /// A fragment with no message to continue, or a new message before the last ended.
+    OutOfOrder,
+}
+
+/// The message being received in fragments. actix-ws's own aggregation (0.3) neither
+/// reports each fragment, so that a flood of empty ones could be counted, nor bounds the
+/// list it keeps of them; this keeps one buffer bounded by `MAX_FRAME_BYTES`.
+#[derive(Default)]
+struct Fragments {
+    /// (bytes so far, binary, every fragment admitted), while a message is open.
+    open: Option<(Vec<u8>, bool, bool)>,
+}
+
+impl Fragments {
+    fn busy(&self) -> bool {
+        self.open.is_some()
+    }
+
+    fn push(&mut self, item: Item, admitted: bool) -> Result<Option<Whole>, Reassembly> {
+        let (bytes, last) = match item {
+            Item::FirstText(_) | Item::FirstBinary(_) if self.open.is_some() => {
+                self.open = None;
+                return Err(Reassembly::OutOfOrder);
+            }
+            Item::FirstText(b) => {
+                self.open = Some((Vec::new(), false, true));
+                (b, false)
+            }
+            Item::FirstBinary(b) => {
+                self.open = Some((Vec::new(), true, true));
+                (b, false)
+            }
+            Item::Continue(b) => (b, false),
+            Item::Last(b) => (b, true),
+        };
+        let Some((buf, _, all_admitted)) = self.open.as_mut() else {
+            return Err(Reassembly::OutOfOrder);
+        };
+        if buf.len() + bytes.len() > MAX_FRAME_BYTES {
+            self.open = None;
+            return Err(Reassembly::TooLarge);
+        }
+        buf.extend_from_slice(&bytes);
+        *all_admitted &= admitted;
+        if !last {
+            return Ok(None);
+        }
+        let Some((buf, binary, admitted)) = self.open.take() else {
+            return Err(Reassembly::OutOfOrder);
+        };
+        Ok(Some(if binary {
+            Whole::Binary(admitted)
+        } else {
+            match String::from_utf8(buf) {
+                Ok(text) => Whole::Text(text, admitted),
+                Err(_) => Whole::NotUtf8(admitted),
+            }
+        }))
+    }
 }
 
 /// Sends one text message, fragmented above `FRAGMENT_BYTES` (at UTF-8 boundaries, so each
@@ -245,7 +361,10 @@ async fn handle_text(state: &AppState, cred: Credential, text: &str) -> ServerMe
     let reply = {
         let _in_flight = InFlight::enter(&state.metrics.in_flight);
         let deadline = match message {
-            ClientMessage::Answer { .. } | ClientMessage::Submit { .. } | ClientMessage::Ping {} => REPLY_DEADLINE,
+            ClientMessage::Answer { .. }
+            | ClientMessage::Submit { .. }
+            | ClientMessage::Predict { .. }
+            | ClientMessage::Ping {} => REPLY_DEADLINE,
             ClientMessage::Start { .. } | ClientMessage::Resume { .. } | ClientMessage::Attempts { .. } => {
                 LOADING_REPLY_DEADLINE
             }
@@ -313,6 +432,10 @@ async fn dispatch(state: &AppState, cred: Credential, message: ClientMessage) ->
             let outcome = if result.auto { "auto" } else { "submitted" };
             state.metrics.submits.with_label_values(&[outcome]).inc();
             ServerMessage::Result(result)
+        }
+        ClientMessage::Predict { round_id, attempt_id, prediction } => {
+            play.predict(pid, round_id, &attempt_id, prediction).await?;
+            ServerMessage::PredictionSaved { attempt_id, prediction }
         }
         ClientMessage::Attempts { round_id } => {
             let (attempts_left, items) = play.attempts(pid, round_id).await?;

@@ -39,6 +39,12 @@ pub enum ClientMessage {
         attempt_id: String,
         prediction: Option<i64>,
     },
+    /// Saves the prediction during the attempt (kept by a later submit without one).
+    Predict {
+        round_id: i64,
+        attempt_id: String,
+        prediction: i64,
+    },
     Attempts {
         round_id: i64,
     },
@@ -76,6 +82,11 @@ enum Wire {
         attempt_id: String,
         #[serde(default)]
         prediction: Option<Number>,
+    },
+    Predict {
+        round_id: Number,
+        attempt_id: String,
+        prediction: Number,
     },
     Attempts {
         round_id: Number,
@@ -146,6 +157,13 @@ impl ClientMessage {
                 };
                 ClientMessage::Submit { round_id, attempt_id, prediction }
             }
+            Wire::Predict { round_id, attempt_id, prediction } => {
+                let reference = Some(attempt_id.clone().into());
+                let round_id = id(&round_id, &reference)?;
+                let prediction = ranged(&prediction, 0, PREDICTION_MAX)
+                    .ok_or_else(|| refuse("invalid_prediction", reference.clone()))?;
+                ClientMessage::Predict { round_id, attempt_id, prediction }
+            }
             Wire::Attempts { round_id } => ClientMessage::Attempts { round_id: id(&round_id, &None)? },
             Wire::Ping {} => ClientMessage::Ping {},
         })
@@ -156,9 +174,9 @@ impl ClientMessage {
         match self {
             ClientMessage::Start { request_id, .. } => Some(request_id.clone().into()),
             ClientMessage::Answer { seq, .. } => Some((*seq).into()),
-            ClientMessage::Resume { attempt_id, .. } | ClientMessage::Submit { attempt_id, .. } => {
-                Some(attempt_id.clone().into())
-            }
+            ClientMessage::Resume { attempt_id, .. }
+            | ClientMessage::Submit { attempt_id, .. }
+            | ClientMessage::Predict { attempt_id, .. } => Some(attempt_id.clone().into()),
             _ => None,
         }
     }
@@ -174,6 +192,11 @@ pub enum ServerMessage {
         status: &'static str,
     },
     Result(ResultView),
+    /// The prediction of a `predict` message is saved.
+    PredictionSaved {
+        attempt_id: String,
+        prediction: i64,
+    },
     Attempts {
         round_id: i64,
         attempts_left: Option<i64>,
@@ -293,6 +316,7 @@ mod error_code_lists {
             include_str!("../store/lua/start.lua"),
             include_str!("../store/lua/answer.lua"),
             include_str!("../store/lua/submit.lua"),
+            include_str!("../store/lua/predict.lua"),
         ] {
             for call in script.split("error_reply('").skip(1) {
                 let code = call.split('\'').next().unwrap_or_default();
@@ -393,6 +417,14 @@ mod tests {
         for bad in ["-1", "1000000001", "9223372036854775807", "1e20"] {
             assert_eq!(submit(bad).map_err(|e| e.code), Err("invalid_prediction"), "{bad}");
         }
+        let predict = |p: &str| {
+            ClientMessage::decode(&format!(r#"{{"type":"predict","round_id":1,"attempt_id":"a","prediction":{p}}}"#))
+        };
+        assert!(matches!(predict("7"), Ok(ClientMessage::Predict { prediction: 7, .. })));
+        for bad in ["-1", "1000000001", "9223372036854775808", "2.5"] {
+            assert_eq!(predict(bad).map_err(|e| e.code), Err("invalid_prediction"), "{bad}");
+        }
+        assert_eq!(predict("null").map_err(|e| e.code), Err("malformed"));
         for frame in [r#"{"type":"attempts","round_id":0}"#, r#"{"type":"resume","round_id":-1,"attempt_id":"a"}"#] {
             assert_eq!(ClientMessage::decode(frame).map_err(|e| e.code), Err("id_invalid"), "{frame}");
         }

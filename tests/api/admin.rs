@@ -50,6 +50,23 @@ impl TestApp {
         }
     }
 
+    /// A new member's first login: the one-time password an admin handed over, then the
+    /// member's own (issue 16 item 3: nothing else opens before), as the console does it.
+    pub async fn first_login(&self, email: &str, temporary: &str) -> Admin {
+        let one_time = self.login(email, temporary).await.expect("the one-time password logs in");
+        let own = format!("{email} chose this one");
+        let (status, res) = self
+            .call(
+                Some(&one_time),
+                "POST",
+                "/api/admin/password",
+                Body::Json(json!({"current_password": temporary, "new_password": own})),
+            )
+            .await;
+        assert_eq!(status, 200, "{res}");
+        self.login(email, &own).await.expect("the member's own password logs in")
+    }
+
     /// A bank of 3 questions in the organisation and a round of the contest open now (2
     /// questions an attempt): what a contest needs, besides its texts, to be published.
     pub async fn bank_and_open_round(&self, admin: &Admin, org: i64, contest: i64) {
@@ -135,10 +152,7 @@ async fn a_contest_from_nothing_to_finalised_results_through_the_api() {
         )
         .await;
     assert_eq!(status, 201, "{added}");
-    let organiser = app
-        .login("org@laocai.example", added["temporary_password"].as_str().expect("temp"))
-        .await
-        .expect("organiser logs in");
+    let organiser = app.first_login("org@laocai.example", added["temporary_password"].as_str().expect("temp")).await;
 
     let (status, created) = app
         .call(Some(&organiser), "POST", &format!("/api/admin/orgs/{org}/contests"), Body::Json(json!({
@@ -380,11 +394,8 @@ async fn authorization_matrix() {
                 Body::Json(json!({"email": format!("{role}@a.example"), "display_name": role, "role": role})),
             )
             .await;
-        members.push(
-            app.login(&format!("{role}@a.example"), m["temporary_password"].as_str().expect("temp"))
-                .await
-                .expect("login"),
-        );
+        members
+            .push(app.first_login(&format!("{role}@a.example"), m["temporary_password"].as_str().expect("temp")).await);
     }
     let (_, dummy) = app
         .call(
@@ -716,6 +727,10 @@ async fn registration_window_password_and_eligibility_are_enforced() {
 }
 
 /// A member replaces the temporary password an admin gave them; every old session ends.
+/// Issue 16 item 3: the temporary password is one-time — until it is changed the session
+/// opens nothing but `me`, the change and logging out; the new one needs 12 characters and
+/// may not be a common password (no rule on which characters); after 72 hours a one-time
+/// password opens nothing, and an admin's reset makes the password one-time again.
 #[actix_web::test]
 async fn a_member_changes_their_temporary_password() {
     let app = spawn_app().await;
@@ -731,7 +746,25 @@ async fn a_member_changes_their_temporary_password() {
         .await;
     let temporary = m["temporary_password"].as_str().expect("temp").to_string();
     let member = app.login("m@pw.example", &temporary).await.expect("login");
+    let (_, me) = app.call(Some(&member), "GET", "/api/admin/me", Body::None).await;
+    assert_eq!(me["password_change_required"], true, "{me}");
+    for (method, path) in
+        [("GET", format!("/api/admin/orgs/{org}/contests")), ("GET", format!("/api/admin/orgs/{org}/audit"))]
+    {
+        let (status, res) = app.call(Some(&member), method, &path, Body::None).await;
+        assert_eq!((status, res["error"]["code"].as_str()), (403, Some("password_change_required")), "{path}: {res}");
+    }
     let change = |current: &str, new: &str| Body::Json(json!({"current_password": current, "new_password": new}));
+    for (new, code) in [
+        ("mười một kt", "weak_password"),
+        ("123456789012", "common_password"),
+        ("Password2024", "common_password"),
+        ("iloveyouiloveyou", "common_password"),
+        (temporary.as_str(), "password_unchanged"),
+    ] {
+        let (status, res) = app.call(Some(&member), "POST", "/api/admin/password", change(&temporary, new)).await;
+        assert_eq!((status, res["error"]["fields"][0]["code"].as_str()), (422, Some(code)), "{new}: {res}");
+    }
     let (status, res) =
         app.call(Some(&member), "POST", "/api/admin/password", change("not it at all", "một mật khẩu mới dài")).await;
     assert_eq!((status, res["error"]["code"].as_str()), (403, Some("credentials_invalid")));
@@ -743,8 +776,50 @@ async fn a_member_changes_their_temporary_password() {
     assert_eq!(app.call(Some(&member), "GET", "/api/admin/me", Body::None).await.0, 401, "old sessions end");
     assert!(app.login("m@pw.example", &temporary).await.is_err());
     let fresh = app.login("m@pw.example", "một mật khẩu mới dài").await.expect("the new password works");
-    assert_eq!(app.call(Some(&fresh), "GET", "/api/admin/me", Body::None).await.0, 200);
+    let (status, me) = app.call(Some(&fresh), "GET", "/api/admin/me", Body::None).await;
+    assert_eq!((status, me["password_change_required"].as_bool()), (200, Some(false)), "{me}");
+    assert_eq!(app.call(Some(&fresh), "GET", &format!("/api/admin/orgs/{org}/contests"), Body::None).await.0, 200);
     assert!(audit_actions(&app, org).await.contains(&"account.password_change".to_string()));
+    // A passphrase of ordinary words is a fine password: no composition rules.
+    let (status, res) = app
+        .call(
+            Some(&fresh),
+            "POST",
+            "/api/admin/password",
+            change("một mật khẩu mới dài", "bốn con mèo đen trên mái nhà"),
+        )
+        .await;
+    assert_eq!(status, 200, "{res}");
+
+    // A reset makes it one-time again; 72 hours later it opens nothing.
+    let account: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'm@pw.example'")
+        .fetch_one(&app.pg)
+        .await
+        .expect("account");
+    let (_, reset) = app
+        .call(Some(&admin), "POST", &format!("/api/admin/orgs/{org}/members/{account}/reset-password"), Body::None)
+        .await;
+    let reset = reset["temporary_password"].as_str().expect("temp").to_string();
+    let expires: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM password_expires_at - now())::float8 FROM accounts WHERE id = $1 AND password_change_required",
+    )
+    .bind(account)
+    .fetch_one(&app.pg)
+    .await
+    .expect("one-time");
+    assert!((71.9 * 3600.0..=72.0 * 3600.0).contains(&expires), "{expires} s");
+    sqlx::query("UPDATE accounts SET password_expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(account)
+        .execute(&app.pg)
+        .await
+        .expect("72 hours pass");
+    let (status, res) = app.login("m@pw.example", &reset).await.err().expect("refused");
+    assert_eq!((status, res["error"]["code"].as_str()), (401, Some("password_expired")), "{res}");
+    assert_eq!(
+        app.login("m@pw.example", "not the password at all").await.err().map(|e| e.1["error"]["code"].clone()),
+        Some(json!("credentials_invalid")),
+        "a wrong password says nothing of the expiry"
+    );
 }
 
 /// `me` names every organisation of the account (the console's organisation picker).
@@ -761,4 +836,56 @@ async fn me_names_each_organisation_of_the_account() {
     assert_eq!(memberships[0]["organisation_slug"], "ten-mot");
     assert_eq!(memberships[0]["organisation_name"], "Sở Tư pháp ten-mot");
     assert_eq!(memberships[0]["role"], "admin");
+}
+
+/// Issue 16 item 8: numbers from the body reach the database through checked conversions.
+/// Before, `time_limit_minutes` and `grace_seconds` were multiplied in i32 (overflow: a
+/// panic in a debug build, a wrapped value such as 72 s for 71,584 minutes in release) and
+/// `attempt_limit` 4,294,967,295 became −1 (unlimited attempts).
+#[actix_web::test]
+async fn round_numbers_out_of_the_databases_range_are_refused_not_wrapped() {
+    let app = spawn_app().await;
+    let (org, email) = app.org_with_admin("so-lon").await;
+    let admin = app.login(&email, "mật khẩu rất dài 1").await.expect("login");
+    let (status, created) = app
+        .call(
+            Some(&admin),
+            "POST",
+            &format!("/api/admin/orgs/{org}/contests"),
+            Body::Json(json!({
+                "slug": "so-lon", "title": "Số lớn", "organiser": "Sở Tư pháp", "cccd_required": false,
+                "scope": {"provinces": ["15"]}
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let contest = created["id"].as_i64().expect("id");
+    let round = |field: &str, value: u64| {
+        let mut body = json!({
+            "title": "R", "opens_at": now_plus_hours(-1), "closes_at": now_plus_hours(5), "time_limit_minutes": 10,
+            "questions_per_attempt": 2, "draw": [{"count": 2}], "ranking": ["correct_desc"]
+        });
+        body[field] = json!(value);
+        Body::Json(body)
+    };
+    for (field, value, named) in [
+        ("time_limit_minutes", 71_584, "time_limit_minutes"),
+        ("time_limit_minutes", u64::from(u32::MAX), "time_limit_minutes"),
+        ("grace_seconds", 4_294_968, "grace_seconds"),
+        ("attempt_limit", u64::from(u32::MAX), "attempt_limit"),
+        ("questions_per_attempt", u64::from(u32::MAX), "draw"),
+    ] {
+        let (status, res) =
+            app.call(Some(&admin), "POST", &format!("/api/admin/contests/{contest}/rounds"), round(field, value)).await;
+        assert_eq!(status, 422, "{field} = {value}: {res}");
+        let fields: Vec<&str> =
+            res["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+        assert!(fields.contains(&named), "{field} = {value}: {res}");
+    }
+    let rounds: i64 = sqlx::query_scalar("SELECT count(*) FROM rounds WHERE contest_id = $1")
+        .bind(contest)
+        .fetch_one(&app.pg)
+        .await
+        .expect("count");
+    assert_eq!(rounds, 0, "nothing stored");
 }

@@ -106,6 +106,101 @@ async fn answers_after_deadline_plus_grace_are_refused_and_the_attempt_is_auto_s
     assert!(result["result"]["duration_ms"].as_i64().expect("duration") <= 1500, "time stops at the deadline");
 }
 
+/// Issue 16 item 7: a submit that comes after deadline + grace (the participant's network
+/// was slow) used to drop the prediction. Saved with `predict` during the attempt, it is
+/// kept by the auto-submit, shown on resume, and reaches Postgres.
+#[actix_web::test]
+async fn a_prediction_saved_during_the_attempt_survives_a_submit_after_deadline_plus_grace() {
+    let app = spawn_app_with(Options {
+        jobs: true,
+        first_round: Some("time_limit_ms = 1500, grace_ms = 300"),
+        ..Options::default()
+    })
+    .await;
+    let round = app.round();
+    let p = app.participant().await;
+    let mut ws = app.ws(&p.token).await;
+    let snap = ws.start(round).await;
+    let attempt = snap["attempt_id"].clone();
+    assert_eq!(snap["saved_prediction"], Value::Null);
+    let saved =
+        ws.request(json!({"type": "predict", "round_id": round, "attempt_id": attempt, "prediction": 41})).await;
+    assert_eq!(saved, json!({"type": "prediction_saved", "attempt_id": attempt, "prediction": 41}));
+    // Replaced like an answer; an out-of-range value changes nothing.
+    let saved =
+        ws.request(json!({"type": "predict", "round_id": round, "attempt_id": attempt, "prediction": 42})).await;
+    assert_eq!(saved["prediction"], 42, "{saved}");
+    let bad = ws
+        .request(json!({"type": "predict", "round_id": round, "attempt_id": attempt, "prediction": 1_000_000_001}))
+        .await;
+    assert_eq!(bad["code"], "invalid_prediction", "{bad}");
+    let mut reload = app.ws(&p.token).await;
+    let resumed = reload.request(json!({"type": "resume", "round_id": round, "attempt_id": attempt})).await;
+    assert_eq!(resumed["saved_prediction"], 42, "{resumed}");
+    tokio::time::sleep(Duration::from_millis(1500 + 300 + 150)).await;
+    // The participant's submit arrives too late: the saved prediction still counts.
+    let late = ws.request(json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": 7})).await;
+    assert_eq!(late["type"], "result", "{late}");
+    assert_eq!((late["auto"].as_bool(), late["prediction"].as_i64()), (Some(true), Some(42)), "{late}");
+    let too_late =
+        ws.request(json!({"type": "predict", "round_id": round, "attempt_id": attempt, "prediction": 9})).await;
+    assert_eq!(too_late["code"], "already_submitted", "{too_late}");
+    app.persist_all(round).await;
+    let in_pg: Option<i64> = sqlx::query_scalar("SELECT prediction FROM attempts WHERE id = $1::uuid")
+        .bind(attempt.as_str().expect("id"))
+        .fetch_one(&app.pg)
+        .await
+        .expect("attempt row");
+    assert_eq!(in_pg, Some(42));
+}
+
+/// Issue 16 item 8: binary frames and fragments count against the connection's message
+/// rate like text messages (a flood of either is refused, then closed with 1008), a message
+/// in fragments is answered like a whole one, and its reassembled size is capped at 64 KiB.
+#[actix_web::test]
+async fn binary_frames_and_fragment_floods_are_counted_and_reassembled_messages_are_capped() {
+    use actix_ws::Item;
+    use awc::ws::Message;
+    let app = spawn_app().await;
+    let fragment = |item: Item| Message::Continuation(item);
+    // A message in two fragments is one message.
+    let mut ws = app.ws(&app.participant().await.token).await;
+    ws.send_frame(fragment(Item::FirstText(r#"{"type":"pi"#.into()))).await;
+    ws.send_frame(fragment(Item::Last(r#"ng"}"#.into()))).await;
+    let pong = ws.recv().await;
+    assert_eq!(pong["type"], "pong", "{pong}");
+    // Over 64 KiB once joined, sent in 4 KiB pieces (none too large alone): too_large, 1009.
+    let mut ws = app.ws(&app.participant().await.token).await;
+    let piece = "x".repeat(4 * 1024);
+    ws.send_frame(fragment(Item::FirstText(piece.clone().into()))).await;
+    for _ in 0..16 {
+        if !ws.send_frame(fragment(Item::Continue(piece.clone().into()))).await {
+            break;
+        }
+    }
+    assert_eq!(ws.closed().await, Some(1009));
+    assert!(ws.frames.iter().any(|f| f.contains("too_large")), "{:?}", ws.frames);
+    // A flood of binary frames: refused as binary, then rate-limited, then closed.
+    let mut ws = app.ws(&app.participant().await.token).await;
+    for _ in 0..(12 + thiluat::limits::WS_HARD_LIMIT + 20) {
+        if !ws.send_frame(Message::Binary(vec![0u8; 8].into())).await {
+            break;
+        }
+    }
+    assert_eq!(ws.closed().await, Some(1008));
+    assert!(ws.frames.iter().any(|f| f.contains("binary_not_supported")), "{:?}", ws.frames.first());
+    assert!(ws.frames.iter().any(|f| f.contains("rate_limited")), "{:?}", ws.frames.last());
+    // A flood of empty fragments of one message that never ends: closed as well.
+    let mut ws = app.ws(&app.participant().await.token).await;
+    ws.send_frame(fragment(Item::FirstText("".into()))).await;
+    for _ in 0..(12 + thiluat::limits::WS_HARD_LIMIT + 20) {
+        if !ws.send_frame(fragment(Item::Continue("".into()))).await {
+            break;
+        }
+    }
+    assert_eq!(ws.closed().await, Some(1008));
+}
+
 #[actix_web::test]
 async fn malformed_unknown_binary_and_oversized_messages_get_typed_errors_and_change_nothing() {
     let app = spawn_app().await;
@@ -240,6 +335,7 @@ fn check_keys(v: &Value, frame: &str) {
         "answers",
         "last_seq",
         "prediction",
+        "saved_prediction",
         "target",
         "question",
         "result",

@@ -108,7 +108,7 @@ async fn personal_data_exports_need_the_permission_and_are_audited() {
             Body::Json(json!({"email": "v@exp.example", "display_name": "v", "role": "organiser"})),
         )
         .await;
-    let member = app.login("v@exp.example", m["temporary_password"].as_str().expect("temp")).await.expect("login");
+    let member = app.first_login("v@exp.example", m["temporary_password"].as_str().expect("temp")).await;
     let count = || async {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_log WHERE action LIKE 'export.%'")
             .fetch_one(&app.pg)

@@ -267,6 +267,11 @@ impl WsClient {
         self.conn.send(awc::ws::Message::Text(text.into())).await.expect("frame sent");
     }
 
+    /// Sends any frame (binary, fragments); false once the socket no longer takes frames.
+    pub async fn send_frame(&mut self, message: awc::ws::Message) -> bool {
+        self.conn.send(message).await.is_ok()
+    }
+
     pub async fn send(&mut self, v: Value) {
         self.send_text(v.to_string()).await;
     }

@@ -489,6 +489,14 @@ async fn the_first_admin_from_the_command_line_and_a_second_server_process_share
     };
     let (status, body) = me(other.url("/api/admin/me")).await;
     assert_eq!((status, body["email"].as_str()), (200, Some(email)), "{body}");
+    // The operator typed this password: it is one-time (issue 16 item 3), to be changed first.
+    assert_eq!(body["password_change_required"], true, "{body}");
+    let org: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE slug = 'so-tu-phap-cli'")
+        .fetch_one(&app.pg)
+        .await
+        .expect("org");
+    let (status, body) = me(other.url(&format!("/api/admin/orgs/{org}/contests"))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("password_change_required")), "{body}");
     // Logging out everywhere on the other process ends the session here too.
     let res = awc::Client::default()
         .post(other.url("/api/admin/logout-all"))

@@ -181,7 +181,7 @@ async fn overall_exports_need_the_ranking_on_and_the_permission_for_personal_dat
             Body::Json(json!({"email": "cc@cc.example", "display_name": "cc", "role": "organiser"})),
         )
         .await;
-    let member = app.login("cc@cc.example", m["temporary_password"].as_str().expect("temp")).await.expect("login");
+    let member = app.first_login("cc@cc.example", m["temporary_password"].as_str().expect("temp")).await;
     for format in ["csv", "xlsx"] {
         let (status, body) = download(&app, &member, &format!("{base}.{format}?personal=true")).await;
         assert_eq!(status, 403);

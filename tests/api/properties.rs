@@ -67,6 +67,9 @@ async fn replayed_answers_are_counted_once() {
                     .query_async(&mut redis.conn())
                     .await
                     .expect("xlen");
+                // Submitted, so the next case's start draws a fresh attempt (one open attempt
+                // per participant, issue 16 item 7); its event is counted above already.
+                play.submit(p.id, round, &attempt, Some(1)).await.expect("submit");
                 let opts = thiluat::jobs::persister::Options { batch: 1000, reclaim_idle_ms: 0 };
                 while thiluat::jobs::persister::persist_once(&pg, &redis, round, "prop", opts).await.expect("persist")
                     > 0

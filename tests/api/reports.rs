@@ -609,7 +609,7 @@ async fn every_answer_export_names_options_by_letter_and_masks_without_the_permi
             Body::Json(json!({"email": "xem@rep.example", "display_name": "Xem", "role": "viewer"})),
         )
         .await;
-    let viewer = app.login("xem@rep.example", m["temporary_password"].as_str().expect("temp")).await.expect("login");
+    let viewer = app.first_login("xem@rep.example", m["temporary_password"].as_str().expect("temp")).await;
     assert_eq!(download(&app, &viewer, &format!("{url}.csv")).await.0, 200);
     let (status, body) = download(&app, &viewer, &format!("{url}.xlsx?personal=true")).await;
     assert_eq!(status, 403);

@@ -208,6 +208,8 @@ async fn a_participant_plays_and_reviews_in_their_language() {
         )
         .await;
     assert!(started["questions"][0]["text"].as_str().is_some_and(|t| t.starts_with("EN ")), "{started}");
+    // One open attempt per participant (issue 16 item 7): this start returns the open one, in English.
+    assert_eq!(started["attempt_id"], attempt, "{started}");
 
     for (seq, (qid, _)) in questions(&en).iter().enumerate() {
         let key = correct_options(&app.pg, *qid).await;
@@ -215,10 +217,6 @@ async fn a_participant_plays_and_reviews_in_their_language() {
     }
     let result = ws.request(json!({"type": "submit", "round_id": round, "attempt_id": attempt, "prediction": 1})).await;
     assert_eq!(result["correct"], 5, "answered by id: the language changes nothing");
-    // The second attempt started above in English is submitted too: with one still open, the
-    // answers stay hidden (after_submit waits for the last attempt).
-    let second = started["attempt_id"].clone();
-    ws.request(json!({"type": "submit", "round_id": round, "attempt_id": second, "prediction": 1})).await;
     set_reveal(&app, round, "after_submit").await;
     let path = format!("/api/rounds/{round}/attempts/{}/review", attempt.as_str().expect("id"));
     let (status, review, text) = app.get_as(Some(&p.token), &format!("{path}?lang=en")).await;

@@ -160,6 +160,7 @@ fn frame(kind: &str, field: &str, value: &str) -> String {
     let mut v = match kind {
         "answer" => json!({"type":"answer","round_id":1,"attempt_id":"a","question_id":2,"options":[3],"seq":4}),
         "submit" => json!({"type":"submit","round_id":1,"attempt_id":"a","prediction":5}),
+        "predict" => json!({"type":"predict","round_id":1,"attempt_id":"a","prediction":5}),
         "start" => json!({"type":"start","round_id":1,"request_id":"r","pow":{"challenge":"c","counter":6}}),
         "resume" => json!({"type":"resume","round_id":1,"attempt_id":"a"}),
         _ => json!({"type":"attempts","round_id":1}),
@@ -180,10 +181,12 @@ fn read_back(m: &ClientMessage, field: &str) -> Option<i128> {
         (ClientMessage::Answer { question_id, .. }, "question_id") => *question_id,
         (ClientMessage::Answer { options, .. }, "options") => options[0],
         (ClientMessage::Submit { prediction, .. }, "prediction") => (*prediction)?,
+        (ClientMessage::Predict { prediction, .. }, "prediction") => *prediction,
         (ClientMessage::Start { pow, .. }, "counter") => return pow.as_ref().map(|p| i128::from(p.counter)),
         (
             ClientMessage::Answer { round_id, .. }
             | ClientMessage::Submit { round_id, .. }
+            | ClientMessage::Predict { round_id, .. }
             | ClientMessage::Start { round_id, .. }
             | ClientMessage::Resume { round_id, .. }
             | ClientMessage::Attempts { round_id },
@@ -201,6 +204,8 @@ const FIELDS: &[(&str, &str, i128, i128, &str)] = &[
     ("answer", "options", 1, ID_MAX as i128, "invalid_option"),
     ("submit", "round_id", 1, ID_MAX as i128, "id_invalid"),
     ("submit", "prediction", 0, PREDICTION_MAX as i128, "invalid_prediction"),
+    ("predict", "round_id", 1, ID_MAX as i128, "id_invalid"),
+    ("predict", "prediction", 0, PREDICTION_MAX as i128, "invalid_prediction"),
     ("start", "round_id", 1, ID_MAX as i128, "id_invalid"),
     ("start", "counter", 0, u64::MAX as i128, "malformed"),
     ("resume", "round_id", 1, ID_MAX as i128, "id_invalid"),

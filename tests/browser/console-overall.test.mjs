@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { createAdmin, startServer } from './lib/server.mjs';
 import { launch } from './lib/phone.mjs';
 import { assertAccessible, consoleScreen } from './lib/axe.mjs';
-import { call as api, desktop, login, ok } from './lib/console.mjs';
+import { call as api, desktop, firstLoginInConsole, login, ok } from './lib/console.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -225,11 +225,7 @@ test('a viewer reads the overall ranking without a settings form', { timeout: 60
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   try {
-    await page.goto(`${server.base}/console/#/login`);
-    await page.getByLabel('Thư điện tử').fill('xem-chung-cuoc@stp.example');
-    await page.getByLabel('Mật khẩu').fill(added.temporary_password);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
+    await firstLoginInConsole(page, server.base, 'xem-chung-cuoc@stp.example', added.temporary_password, 'người xem đọc bảng chung cuộc');
     await page.goto(`${server.base}/console/#/contests/${data.contest}/overall`);
     await page.locator('#overall-ranking tbody tr').nth(3).waitFor();
     assert.equal(await page.locator('#overall-form').count(), 0, 'viewers do not edit');

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { createAdmin, startServer } from './lib/server.mjs';
 import { launch } from './lib/phone.mjs';
 import { assertAccessible, consoleScreen } from './lib/axe.mjs';
-import { call as api, desktop, login, ok } from './lib/console.mjs';
+import { call as api, desktop, firstLogin, login, ok } from './lib/console.mjs';
 
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
@@ -366,7 +366,8 @@ test('an organiser reads every report of a finished round and works the abuse qu
 
 test('a viewer is offered no personal-data file, and the server refuses one anyway', { timeout: 60_000 }, async () => {
   const added = ok(await call('POST', `/api/admin/orgs/${admin.org}/members`, { email: 'xem-bao-cao@stp.example', display_name: 'Người xem', role: 'viewer' }), 201);
-  const viewer = await login(server.base, 'xem-bao-cao@stp.example', added.temporary_password);
+  const own = 'người xem đọc báo cáo mỗi tuần';
+  const viewer = await firstLogin(server.base, 'xem-bao-cao@stp.example', added.temporary_password, own);
   const refused = await call('GET', `/api/admin/rounds/${data.round}/answers.csv?personal=true`, undefined, viewer);
   assert.equal(refused.status, 403);
   assert.equal(refused.body.error.code, 'personal_data_forbidden');
@@ -376,7 +377,7 @@ test('a viewer is offered no personal-data file, and the server refuses one anyw
   try {
     await page.goto(`${server.base}/console/#/login`);
     await page.getByLabel('Thư điện tử').fill('xem-bao-cao@stp.example');
-    await page.getByLabel('Mật khẩu').fill(added.temporary_password);
+    await page.getByLabel('Mật khẩu').fill(own);
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
     await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
     await page.goto(`${server.base}/console/#/contests/${data.contest}/reports`);

@@ -374,7 +374,7 @@ test('an organiser runs a whole contest from the console while a citizen plays',
     await consoleScreen(page, '16-account-en');
     // The password change rotates the session; the next write still passes the CSRF check.
     await page.getByLabel('Current password').fill(PASSWORD);
-    await page.getByLabel('New password (10 to 128 characters)').fill('một mật khẩu mới rất dài');
+    await page.getByLabel(/^New password \(12 to 128 characters/).fill('một mật khẩu mới rất dài');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
     await page.getByRole('button', { name: 'Log out everywhere' }).click();
@@ -412,7 +412,25 @@ test('a viewer sees the contests but no authoring or running controls', { timeou
     await page.getByLabel('Thư điện tử').fill('xem@stp.example');
     await page.getByLabel('Mật khẩu').fill(temporary_password);
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    // A one-time password (issue 16 item 3): the console asks for the person's own first,
+    // and nothing else opens until then.
+    await page.getByRole('heading', { level: 1, name: 'Tài khoản' }).waitFor();
+    await page.getByText(/Bạn đang dùng mật khẩu tạm thời/).waitFor();
+    await page.goto(`${server.base}/console/#/`);
+    await page.getByRole('heading', { level: 1, name: 'Tài khoản' }).waitFor();
+    const blocked = await page.evaluate((org) => fetch(`/api/admin/orgs/${org}/contests`).then((r) => r.json()), org);
+    assert.equal(blocked.error?.code, 'password_change_required');
+    // A short or common password is refused, next to its field, in Vietnamese.
+    await page.getByLabel('Mật khẩu hiện tại').fill(temporary_password);
+    await page.getByLabel(/^Mật khẩu mới/).fill('123456789012');
+    await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    await page.getByText(/Mật khẩu này quá phổ biến/).first().waitFor();
+    await page.getByLabel('Mật khẩu hiện tại').fill(temporary_password);
+    await page.getByLabel(/^Mật khẩu mới/).fill('người xem đọc kết quả mỗi sáng');
+    await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
     await page.getByRole('heading', { level: 1, name: 'Cuộc thi' }).waitFor();
+    const old = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'xem@stp.example', password: temporary_password }) });
+    assert.equal(old.status, 401, 'the one-time password is gone');
     assert.equal(await page.getByRole('link', { name: 'Tạo cuộc thi mới' }).count(), 0);
     assert.equal(await page.getByRole('link', { name: 'Nhật ký' }).count(), 0, 'the audit log is for organisers');
     assert.equal(await page.getByRole('link', { name: 'Thành viên' }).count(), 0);

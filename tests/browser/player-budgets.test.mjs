@@ -89,7 +89,7 @@ test('first visit ≤ 60 KB of HTML+CSS+JS on the wire; start → first question
 
 test('a time extension granted by an organiser shows in the countdown', { timeout: 60_000 }, async () => {
   const password = 'mật khẩu thử nghiệm dài';
-  await server.cli(['admin', 'create', '--org-slug', 'stp-lc', '--org-name', 'Sở Tư pháp', '--email', 'ext@stp.example', '--name', 'Cán bộ'], { THILUAT_ADMIN_PASSWORD: password });
+  await server.cli(['admin', 'create', '--org-slug', 'stp-lc', '--org-name', 'Sở Tư pháp', '--email', 'ext@stp.example', '--name', 'Cán bộ', '--permanent'], { THILUAT_ADMIN_PASSWORD: password });
   await server.sql(`UPDATE contests SET organisation_id = (SELECT id FROM organisations WHERE slug = 'stp-lc') WHERE slug = '${SLUG}'`);
   const login = await fetch(`${server.base}/api/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ext@stp.example', password }) });
   assert.equal(login.status, 200);

@@ -124,6 +124,22 @@ test('each player screen: axe-core clean, fits 360×640 and 200% text, screensho
     await waitText(page, 'r-correct', /^\d+\/20$/);
     const share = await page.locator('#share-url').inputValue();
     assert.match(share, new RegExp(`/c/${SLUG}\\?ref=[A-Z2-9]{8}$`));
+    // Share reports what truly happened: the share sheet, a copy, or neither.
+    const shareSays = async (/** @type {'sheet' | 'clipboard' | 'none'} */ how) => {
+      await page.evaluate((h) => {
+        const fail = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+        Object.defineProperty(navigator, 'share', { configurable: true, value: h === 'sheet' ? () => Promise.resolve() : undefined });
+        Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: h === 'clipboard' ? () => Promise.resolve() : fail } });
+        document.execCommand = () => false;
+      }, how);
+      await page.locator('#share').tap();
+      await page.waitForFunction(() => (document.getElementById('share-msg')?.textContent || '') !== '');
+      return page.locator('#share-msg').innerText();
+    };
+    assert.equal(await shareSays('sheet'), 'Đã mở bảng chia sẻ.');
+    assert.equal(await shareSays('clipboard'), 'Đã sao chép đường dẫn.');
+    assert.match(await shareSays('none'), /^Không sao chép được/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'share-url', 'the link is selected to copy by hand');
     await page.locator('#mine li').first().waitFor();
     assert.match(await page.locator('#mine li').first().innerText(), /^Lượt 1 — bắt đầu .*đã nộp/);
     if (reviewRoute) {

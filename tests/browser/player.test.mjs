@@ -171,6 +171,19 @@ test('a citizen registers, answers through a dropped connection and a reload, an
     await waitText(page, 'saved', 'Đã lưu');
     const prediction = page.getByLabel(/Câu hỏi dự đoán/);
     await prediction.fill('120');
+    // Saved on the server as it is typed: another device (here: this one with the typed value
+    // forgotten) shows it, and a submit that comes too late would keep it.
+    for (let i = 0; !frames.some((f) => f.dir === 'in' && f.msg.type === 'prediction_saved' && f.msg.prediction === 120); i++) {
+      assert.ok(i < 100, 'the typed prediction is saved on the server within 10 s');
+      await page.waitForTimeout(100);
+    }
+    await page.evaluate((k) => {
+      const att = JSON.parse(localStorage.getItem(k) || '{}');
+      localStorage.setItem(k, JSON.stringify({ ...att, prediction: '' }));
+    }, ATT_KEY);
+    await page.reload();
+    await page.locator('#quiz').waitFor();
+    assert.equal(await page.getByLabel(/Câu hỏi dự đoán/).inputValue(), '120', 'the prediction comes back from the server');
     await page.locator('#submit').tap();
     const dialog = page.locator('#confirm');
     await dialog.waitFor();

@@ -39,7 +39,7 @@ pub async fn create_admin(
     password: &str,
 ) -> anyhow::Result<(i64, i64)> {
     let email = normalise_email(email).ok_or_else(|| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
-    auth::check_policy(password).map_err(|_| anyhow::anyhow!("the password needs 10 to 128 characters"))?;
+    auth::check_policy(password).map_err(|code| anyhow::anyhow!("{}", crate::i18n::message(code, Lang::En)))?;
     let hash = hasher.hash(password).await?;
     let mut tx = pg.begin().await?;
     let org: i64 = sqlx::query_scalar(
@@ -145,16 +145,25 @@ pub async fn login(
         // The attempt was counted when reserved.
         return Err(ApiError::new(lang, StatusCode::UNAUTHORIZED, "credentials_invalid"));
     };
+    let password = auth::one_time::status(&state.pg, account).await?;
+    if password.expired {
+        return Err(ApiError::new(lang, StatusCode::UNAUTHORIZED, auth::one_time::EXPIRED));
+    }
     state.throttle.reset(&LOGIN_PER_ACCOUNT, &email).await.map_err(|e| internal(&e))?;
     state.throttle.refund(&LOGIN_PER_ADDRESS, &address).await.map_err(|e| internal(&e))?;
     // A new token at every login: a session fixed before login is never promoted.
-    start_session(&req, &state, account).await.map_err(|e| internal(&e))
+    start_session(&req, &state, account, password.change_required).await.map_err(|e| internal(&e))
 }
 
 /// A fresh session for the account: the cookie (HttpOnly, SameSite=Strict, Secure behind
 /// TLS) and the CSRF token in the body. Login and password change share it so the cookie's
 /// attributes cannot drift apart.
-async fn start_session(req: &HttpRequest, state: &AppState, account: i64) -> redis::RedisResult<HttpResponse> {
+async fn start_session(
+    req: &HttpRequest,
+    state: &AppState,
+    account: i64,
+    password_change_required: bool,
+) -> redis::RedisResult<HttpResponse> {
     let session = state.sessions.create(account).await?;
     let secure = req.connection_info().scheme() == "https";
     let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
@@ -163,7 +172,9 @@ async fn start_session(req: &HttpRequest, state: &AppState, account: i64) -> red
         .same_site(SameSite::Strict)
         .secure(secure)
         .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(json!({"account_id": account, "csrf_token": session.csrf})))
+    Ok(HttpResponse::Ok().cookie(cookie).json(json!({
+        "account_id": account, "csrf_token": session.csrf, "password_change_required": password_change_required,
+    })))
 }
 
 fn expired_cookie() -> Cookie<'static> {
@@ -198,6 +209,7 @@ pub async fn me(who: Organiser, state: web::Data<AppState>) -> Result<HttpRespon
         .fetch_one(&state.pg)
         .await?;
     let session = state.sessions.get(&who.token).await.map_err(|e| ApiError::internal(who.lang, &e))?;
+    let password = auth::one_time::status(&state.pg, who.account_id).await?;
     // The console names each organisation (an account may belong to several).
     let ids: Vec<i64> = who.memberships.iter().map(|m| m.organisation_id).collect();
     let names: std::collections::HashMap<i64, (String, String)> =
@@ -222,6 +234,7 @@ pub async fn me(who: Organiser, state: web::Data<AppState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(json!({
         "account_id": who.account_id, "email": email, "display_name": name,
         "csrf_token": session.map(|s| s.csrf), "memberships": memberships,
+        "password_change_required": password.change_required,
     })))
 }
 
@@ -324,6 +337,9 @@ pub async fn add_member(
     if inserted.rows_affected() == 0 {
         return Err(who.error(StatusCode::CONFLICT, "already_member"));
     }
+    if temporary.is_some() {
+        auth::one_time::require_change(&mut *tx, account).await?;
+    }
     who.audit(
         &mut *tx,
         Some(org),
@@ -423,6 +439,7 @@ pub async fn reset_password(
         .bind(hash)
         .execute(&mut *tx)
         .await?;
+    auth::one_time::require_change(&mut *tx, account).await?;
     who.audit(&mut *tx, Some(org), "member.reset_password", ("account", Some(account.to_string())), json!({})).await?;
     tx.commit().await?;
     state.sessions.destroy_all(account).await.map_err(|e| ApiError::internal(who.lang, &e))?;
@@ -463,6 +480,10 @@ pub async fn change_password(
     if let Err(code) = auth::check_policy(&body.new_password) {
         return Err(ApiError::invalid_fields(lang, &[crate::domain::FieldError { field: "new_password", code }]));
     }
+    if body.new_password == body.current_password {
+        let code = "password_unchanged";
+        return Err(ApiError::invalid_fields(lang, &[crate::domain::FieldError { field: "new_password", code }]));
+    }
     state.throttle.reset(&LOGIN_PER_ACCOUNT, &key).await.map_err(|e| internal(&e))?;
     let hash = state.hasher.hash(&body.new_password).await.map_err(|e| ApiError::hashing(lang, &e))?;
     let mut tx = state.pg.begin().await?;
@@ -471,6 +492,7 @@ pub async fn change_password(
         .bind(hash)
         .execute(&mut *tx)
         .await?;
+    auth::one_time::clear(&mut *tx, who.account_id).await?;
     for org in who.memberships.iter().map(|m| Some(m.organisation_id)).chain(who.memberships.is_empty().then_some(None))
     {
         who.audit(&mut *tx, org, "account.password_change", ("account", Some(who.account_id.to_string())), json!({}))
@@ -478,5 +500,5 @@ pub async fn change_password(
     }
     tx.commit().await?;
     state.sessions.destroy_all(who.account_id).await.map_err(|e| internal(&e))?;
-    start_session(&req, &state, who.account_id).await.map_err(|e| internal(&e))
+    start_session(&req, &state, who.account_id, false).await.map_err(|e| internal(&e))
 }

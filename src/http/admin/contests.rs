@@ -435,21 +435,29 @@ fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings,
             errors.push(FieldError { field: "closes_at", code: "invalid_window" });
         }
     }
-    let time_limit_ms = b.time_limit_minutes.map(|m| m as i32 * 60_000).or(cur.map(|c| c.time_limit_ms)).unwrap_or(0);
+    // Checked: a u32 from the body times 60,000 wrapped in i32 (71,584 minutes became 72 s).
+    let time_limit_ms = b
+        .time_limit_minutes
+        .map(|m| i32::try_from(u64::from(m) * 60_000).unwrap_or(-1))
+        .or(cur.map(|c| c.time_limit_ms))
+        .unwrap_or(0);
     if !(60_000..=24 * 3_600_000).contains(&time_limit_ms) {
         errors.push(FieldError { field: "time_limit_minutes", code: "invalid_number" });
     }
     let attempt_limit = match b.attempt_limit {
-        Some(v) => v.map(|n| n as i32),
+        Some(v) => v.map(|n| i32::try_from(n).unwrap_or(-1)),
         None => cur.and_then(|c| c.attempt_limit),
     };
-    if attempt_limit == Some(0) {
+    if attempt_limit.is_some_and(|n| n <= 0) {
         errors.push(FieldError { field: "attempt_limit", code: "invalid_number" });
     }
     let draw = b.draw.or(cur.map(|c| c.draw.clone())).unwrap_or_default();
-    let questions_per_attempt =
-        b.questions_per_attempt.map(|n| n as i32).or(cur.map(|c| c.questions_per_attempt)).unwrap_or(0);
-    if questions_per_attempt <= 0 || draw::total(&draw) as i32 != questions_per_attempt {
+    let questions_per_attempt = b
+        .questions_per_attempt
+        .map(|n| i32::try_from(n).unwrap_or(-1))
+        .or(cur.map(|c| c.questions_per_attempt))
+        .unwrap_or(0);
+    if questions_per_attempt <= 0 || i32::try_from(draw::total(&draw)).ok() != Some(questions_per_attempt) {
         errors.push(FieldError { field: "draw", code: "draw_mismatch" });
     }
     let prediction = match b.prediction {
@@ -479,7 +487,11 @@ fn settle(b: RoundBody, current: Option<RoundSettings>) -> Result<RoundSettings,
     if !["after_close", "after_submit", "never"].contains(&reveal.as_str()) {
         errors.push(FieldError { field: "reveal", code: "invalid_value" });
     }
-    let grace_ms = b.grace_seconds.map(|s| s as i32 * 1000).or(cur.map(|c| c.grace_ms)).unwrap_or(2000);
+    let grace_ms = b
+        .grace_seconds
+        .map(|s| i32::try_from(u64::from(s) * 1000).unwrap_or(-1))
+        .or(cur.map(|c| c.grace_ms))
+        .unwrap_or(2000);
     if !(0..=60_000).contains(&grace_ms) {
         errors.push(FieldError { field: "grace_seconds", code: "invalid_number" });
     }

@@ -133,17 +133,21 @@ impl FromRequest for Organiser {
                     return Err(ApiError::new(lang, StatusCode::FORBIDDEN, "csrf_failed").into());
                 }
             }
-            let rows: Vec<(i64, String, bool)> = sqlx::query_as(
-                "SELECT m.organisation_id, m.role, m.personal_data_export FROM memberships m \
-                 JOIN accounts a ON a.id = m.account_id WHERE m.account_id = $1 AND NOT a.disabled",
+            let rows: Vec<(i64, String, bool, bool)> = sqlx::query_as(
+                "SELECT m.organisation_id, m.role, m.personal_data_export, a.password_change_required \
+                 FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.account_id = $1 AND NOT a.disabled",
             )
             .bind(session.account_id)
             .fetch_all(&state.pg)
             .await
             .map_err(|e| ApiError::internal(lang, &crate::telemetry::db_error(&e)))?;
+            // A one-time password opens only the way to change it (auth::one_time).
+            if rows.iter().any(|r| r.3) && !crate::auth::one_time::allowed_before_change(req.method(), req.path()) {
+                return Err(ApiError::new(lang, StatusCode::FORBIDDEN, crate::auth::one_time::CHANGE_REQUIRED).into());
+            }
             let memberships = rows
                 .into_iter()
-                .filter_map(|(organisation_id, role, personal_data_export)| {
+                .filter_map(|(organisation_id, role, personal_data_export, _)| {
                     Some(Membership { organisation_id, role: Role::parse(&role)?, personal_data_export })
                 })
                 .collect();

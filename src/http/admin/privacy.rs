@@ -69,7 +69,7 @@ pub async fn update(
          reentry_after_erasure = COALESCE($3, reentry_after_erasure) WHERE id = $1",
     )
     .bind(contest)
-    .bind(body.retention_days.map(|d| d as i32))
+    .bind(body.retention_days.and_then(|d| i32::try_from(d).ok()))
     .bind(body.reentry_after_erasure)
     .execute(&mut *tx)
     .await?;

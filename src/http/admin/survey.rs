@@ -116,7 +116,7 @@ pub async fn record(state: &AppState, cred: &Credential, body: SurveyBody, lang:
     .bind(marker(state, body.attempt_id))
     .bind(cred.contest_id)
     .bind(body.round_id)
-    .bind(body.score as i16)
+    .bind(i16::try_from(body.score).unwrap_or_default())
     .bind(comment)
     .bind(today_vn)
     .execute(&state.pg)

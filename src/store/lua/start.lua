@@ -1,4 +1,6 @@
--- start: begin an attempt if the round is open and the participant has a free slot.
+-- start: begin an attempt if the round is open and the participant has a free slot; a
+-- participant holds at most one open attempt per round: while one is open (in the
+-- open-deadline zset and not past deadline + grace) start returns it instead.
 -- KEYS[1] round meta hash      KEYS[2] attempts-used hash (participant -> count)
 -- KEYS[3] start-request hash   KEYS[4] the new attempt's hash
 -- KEYS[5] open-deadline zset   KEYS[6] event stream
@@ -7,6 +9,7 @@
 -- ARGV[4] question ids, comma-separated, in this attempt's order
 -- ARGV[5] time extension for this participant (ms)
 -- Returns {"new"|"existing", attempt_id} or an error reply "round_not_open" / "attempt_limit".
+-- "existing" is also the open attempt returned to a second start (nothing written).
 -- Idempotent: a retried request id returns the attempt it created. All checks come first.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -15,9 +18,18 @@ local existing = redis.call('HGET', KEYS[3], req_field)
 if existing then
   return {'existing', existing}
 end
-local meta = redis.call('HMGET', KEYS[1], 'opens_ms', 'closes_ms', 'time_limit_ms', 'attempt_limit')
+local meta = redis.call('HMGET', KEYS[1], 'opens_ms', 'closes_ms', 'time_limit_ms', 'attempt_limit',
+  'grace_ms')
 if not meta[1] then
   return redis.error_reply('round_not_open')
+end
+-- Attempts are created only when none is open, so the open one can only be the newest.
+local last = redis.call('LINDEX', KEYS[7], -1)
+if last then
+  local open_until = redis.call('ZSCORE', KEYS[5], last)
+  if open_until and now <= tonumber(open_until) + tonumber(meta[5] or '0') then
+    return {'existing', last}
+  end
 end
 local opens, closes = tonumber(meta[1]), tonumber(meta[2])
 local limit_ms, attempt_limit = tonumber(meta[3]), tonumber(meta[4])

@@ -9,11 +9,13 @@
 -- is "submitted" or "already" (submitted before: the stored result, nothing written), or an
 -- error reply: not_found, prediction_required, not_due.
 -- A client submit later than deadline + grace becomes an auto-submit (its prediction is too
--- late to count). The time used stops at the deadline. All checks come first.
+-- late to count). A submit without a prediction (every auto-submit) takes the one saved
+-- during the attempt (predict.lua), if any. The time used stops at the deadline. All checks
+-- come first.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local a = redis.call('HMGET', KEYS[2], 'p', 'status', 'deadline_ms', 'started_ms', 'qs',
-  'correct', 'duration_ms', 'submitted_ms', 'prediction', 'auto', 'n')
+  'correct', 'duration_ms', 'submitted_ms', 'prediction', 'auto', 'n', 'pred')
 if not a[1] or (ARGV[1] ~= '' and a[1] ~= ARGV[1]) then
   return redis.error_reply('not_found')
 end
@@ -30,9 +32,10 @@ if ARGV[4] == 'auto' and not overdue then
   return redis.error_reply('not_due')
 end
 local prediction = ARGV[3]
-if auto then
-  prediction = ''
-elseif meta[2] == '1' and prediction == '' then
+if auto or prediction == '' then
+  prediction = a[12] or ''
+end
+if not auto and meta[2] == '1' and prediction == '' then
   return redis.error_reply('prediction_required')
 end
 -- Each saved answer carries its correctness (answer.lua), so scoring reads no key.

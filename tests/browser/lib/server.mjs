@@ -111,13 +111,16 @@ export async function startServer(extraEnv = {}) {
 
 /**
  * Makes an organisation and its first admin with `thiluat admin create` (the password on
- * standard input, as an operator would type it) against a started server's database.
+ * standard input, as an operator would type it) against a started server's database. The
+ * password is the admin's own (`--permanent`) unless `oneTime` (then it must be changed at
+ * the first login).
  * @param {{env: NodeJS.ProcessEnv}} server
- * @param {{orgSlug: string, orgName: string, email: string, name: string, password: string}} a
+ * @param {{orgSlug: string, orgName: string, email: string, name: string, password: string, oneTime?: boolean}} a
  */
 export async function createAdmin(server, a) {
   const bin = need('THILUAT_BIN');
   const args = ['admin', 'create', '--org-slug', a.orgSlug, '--org-name', a.orgName, '--email', a.email, '--name', a.name];
+  if (!a.oneTime) args.push('--permanent');
   await new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: ROOT, env: server.env, stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
