@@ -190,9 +190,10 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             let pool = pg::connect(&config.database).await?;
             pg::migrate(&pool).await?;
             let hasher = crate::auth::PasswordHasher::default();
-            let (org, account) =
-                crate::admin::accounts::create_admin(&pool, &hasher, &org_slug, &org_name, &email, &name, &password)
-                    .await?;
+            let (org, account) = crate::http::admin::accounts::create_admin(
+                &pool, &hasher, &org_slug, &org_name, &email, &name, &password,
+            )
+            .await?;
             if !permanent {
                 crate::auth::one_time::require_change(&pool, account).await?;
             }

@@ -52,7 +52,7 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client
     /// (src/http/client_address.rs); empty: the TCP peer is the client.
-    pub trusted_proxies: Vec<crate::http::client_address::Network>,
+    pub trusted_proxies: Vec<crate::domain::network::Network>,
     /// Registrations per minute from one network address (see src/limits.rs).
     pub register_per_address_per_minute: u32,
     /// Websocket messages per minute on one connection (see src/limits.rs); load tests that
@@ -231,7 +231,7 @@ impl Default for PowConfig {
             load_per_minute: 1_200,
             address_soft_per_minute: 120,
             participant_starts_soft_per_minute: 10,
-            device_soft_per_hour: crate::abuse::rules::DEVICE_BURST as u32 - 1,
+            device_soft_per_hour: crate::limits::DEVICE_BURST as u32 - 1,
             expiry_s: 300,
         }
     }

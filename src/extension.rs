@@ -1,4 +1,4 @@
-//! Extra time an organiser grants one participant (admin::extensions): used by Play::start for
+//! Extra time an organiser grants one participant (http::admin::extensions): used by Play::start for
 //! the new attempt's deadline (the start script adds it, still capped by the round's close).
 
 use sqlx::PgPool;

@@ -1,15 +1,22 @@
 //! thiluat: an online legal-knowledge contest platform for Vietnamese provinces.
 //!
-//! Module map (see docs/architecture in README):
-//! - `domain`: validated values (phone, CCCD, names, communes); pure.
-//! - `contest`: contest definitions, question banks, draw rules and the ranking chain; pure.
-//! - `store`: Postgres queries and Redis keys and Lua scripts.
-//! - `play`: the attempt service (start, answer, submit, snapshot) over the store.
-//! - `ws`: websocket connections only; `http`: routes; `jobs`: background work.
+//! Layers, inner first (docs/architecture.md; `tests/architecture.rs` checks that no module
+//! uses one of an outer layer and that the modules form no cycle):
+//! - core, no database or HTTP: `domain` (validated values), `contest` (definitions, banks,
+//!   draw, ranking, prizes), `upload` (the input gate for files), and the leaf utilities
+//!   `crypto`, `i18n`, `limits`, `metrics`, `telemetry`, `config`, `pow`;
+//! - `store`: Postgres queries, Redis keys and Lua scripts;
+//! - services over the store, knowing nothing of HTTP: `play` (the attempt service), `auth`,
+//!   `audit`, `awards`, `survey`, `privacy`, `abuse`, `report`, `import`, `referral`,
+//!   `extension`;
+//! - adapters: `http` (routes; the organiser API in `http::admin`), `ws` (websockets), `jobs`
+//!   (background work);
+//! - entry: `startup` wires everything, `cli` runs the subcommands.
 
 pub mod abuse;
-pub mod admin;
+pub mod audit;
 pub mod auth;
+pub mod awards;
 pub mod cli;
 pub mod config;
 pub mod contest;
@@ -29,6 +36,7 @@ pub mod referral;
 pub mod report;
 pub mod startup;
 pub mod store;
+pub mod survey;
 pub mod telemetry;
 pub mod upload;
 pub mod ws;

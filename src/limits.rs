@@ -61,6 +61,11 @@ pub const WS_MESSAGES_PER_CONNECTION: Limit = Limit {
 /// Refused messages after which a connection is closed (1008, policy violation).
 pub const WS_HARD_LIMIT: u32 = 100;
 
+/// Registrations from one device id within an hour that make an abuse case (`abuse::rules`):
+/// one phone shared by a couple is normal, three entries from one browser are not. The
+/// proof-of-work soft limit per device (`pow.device_soft_per_hour`) stays just below it.
+pub const DEVICE_BURST: usize = 3;
+
 /// The whole table, for docs/security.md and tests.
 pub const TABLE: [Limit; 5] = [
     REGISTER_PER_ADDRESS,

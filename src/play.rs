@@ -289,7 +289,7 @@ impl Play {
             draw::draw(&round.drawables(), &round.draw_rule, &mut rng).map_err(PlayError::Unavailable)?
         };
         let new_id = uuid::Uuid::new_v4().to_string();
-        // An organiser's time extension for this participant (admin::extensions).
+        // An organiser's time extension for this participant (http::admin::extensions).
         let extension_ms = crate::extension::extension_ms(&self.pg, participant_id, i64::from(round.row.time_limit_ms))
             .await
             .map_err(|e| PlayError::Unavailable(format!("time extension: {}", crate::telemetry::db_error(&e))))?;

@@ -1,6 +1,6 @@
 //! Share codes for the "lan tỏa" prizes: every participant gets a code (derived from their id,
 //! so it needs no lookup to show again); registering with `referral` set to someone's code
-//! stores them as `referred_by`. Organisers see the counts (admin::referrals).
+//! stores them as `referred_by`. Organisers see the counts (http::admin).
 
 use sqlx::PgPool;
 

@@ -56,7 +56,7 @@ impl Application {
                 heartbeat: std::time::Duration::from_secs(config.http.ws_heartbeat_s.max(1)),
                 idle_timeout: std::time::Duration::from_secs(config.http.ws_idle_timeout_s.max(1)),
             },
-            revocations: crate::ws::revoke::Revocations::new(),
+            revocations: crate::privacy::revoke::Revocations::new(),
             trusted_proxies: config.http.trusted_proxies.clone(),
             public_url,
             metrics_token: config.http.metrics_token.clone(),
@@ -72,6 +72,7 @@ impl Application {
                 .wrap_fn(crate::http::hsts)
                 .wrap_fn(crate::http::policy::no_store)
                 .wrap_fn(crate::http::policy::head_as_get)
+                .route("/ws", web::get().to(crate::ws::route))
                 .configure(http::routes)
         })
         .backlog(4096)

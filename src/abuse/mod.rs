@@ -2,7 +2,6 @@
 //! a time) and an on-demand run file *cases* that organisers confirm or dismiss. Nothing
 //! is disqualified automatically. Rules and thresholds: `rules` and docs/security.md.
 
-pub mod cases;
 pub mod rules;
 pub mod scan;
 

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::domain::text::normalize_tone_placement;
 
-/// Registrations from one device id within `DEVICE_WINDOW_MS` that make a case: one phone
-/// shared by a couple is normal, three entries from one browser are not.
-pub const DEVICE_BURST: usize = 3;
+/// Registrations from one device id within `DEVICE_WINDOW_MS` that make a case (in the table
+/// of limits, which the proof-of-work soft limit derives from).
+pub use crate::limits::DEVICE_BURST;
 pub const DEVICE_WINDOW_MS: i64 = 60 * 60 * 1000;
 /// Registrations from one network address within `ADDRESS_WINDOW_MS` that make a case. A
 /// school of 300 registering over an hour peaks at a class of 40 over a few minutes; a

@@ -3,6 +3,7 @@
 
 pub mod cccd;
 pub mod collation;
+pub mod network;
 pub mod occupation;
 pub mod person;
 pub mod phone;

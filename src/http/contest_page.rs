@@ -345,9 +345,9 @@ pub async fn results_page(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let s = published(&state, &path, lang).await?;
-    let winners = crate::admin::winners::published_winners(&state.pg, s.id).await?;
+    let winners = crate::awards::published_winners(&state.pg, s.id).await?;
     let stats: serde_json::Value =
-        serde_json::from_str(&crate::admin::stats::public_summary(&state, lang, s.id, &s.slug).await?)
+        serde_json::from_str(&crate::http::admin::stats::public_summary(&state, lang, s.id, &s.slug).await?)
             .map_err(|e| ApiError::internal(lang, &e))?;
     let winners_html = match &winners {
         None => "<p>Ban Tổ chức chưa công bố danh sách đoạt giải.</p>".to_string(),

@@ -161,7 +161,7 @@ pub async fn leaderboard(
 }
 
 /// A published contest's participation statistics for anyone: aggregate counts only, small
-/// groups merged (see `admin::stats::public`).
+/// groups merged (see `http::admin::stats::public`).
 pub async fn stats(path: web::Path<String>, state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
-    crate::admin::stats::public(path, state, lang).await
+    crate::http::admin::stats::public(path, state, lang).await
 }

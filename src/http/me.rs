@@ -6,8 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::download::{self, Data, Kind};
 use super::{ApiError, AppState, Lang, ParticipantAuth};
-use crate::admin::survey;
+use crate::http::admin::survey;
 use crate::privacy::{self, ErasedBy};
 
 /// The participant behind a credential, refused once erased (`participant_erased`) or gone.
@@ -40,7 +41,7 @@ pub async fn data(
     let body = privacy::personal_data(&state.pg, &state.keys, id)
         .await?
         .ok_or_else(|| ApiError::new(lang, StatusCode::UNAUTHORIZED, "unauthorized"))?;
-    crate::admin::audit::record(
+    crate::audit::record(
         &state.pg,
         org,
         None,
@@ -50,10 +51,7 @@ pub async fn data(
         json!({"by": "participant"}),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("content-disposition", format!("attachment; filename=\"du-lieu-ca-nhan-{id}.json\"")))
-        .insert_header(("cache-control", "no-store"))
-        .json(body))
+    Ok(download::start(Kind::Json, &format!("du-lieu-ca-nhan-{id}.json"), Data::Personal).json(body))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +81,7 @@ pub async fn erase(
     if !privacy::erase_participant(&mut tx, id, ErasedBy::Participant).await? {
         return Err(ApiError::new(lang, StatusCode::GONE, "participant_erased"));
     }
-    crate::admin::audit::record(
+    crate::audit::record(
         &mut *tx,
         org,
         None,

@@ -1,9 +1,11 @@
 //! HTTP: routes, the shared application state and the one JSON error envelope.
 
+pub mod admin;
 pub mod assets;
 pub mod client_address;
 pub mod contest_page;
 pub mod contests;
+pub mod download;
 pub mod error;
 pub mod health;
 pub mod markdown;
@@ -12,6 +14,7 @@ pub mod openapi;
 pub mod policy;
 pub mod register;
 pub mod review;
+pub mod upload;
 
 use std::future::{ready, Ready};
 
@@ -21,11 +24,18 @@ use sqlx::PgPool;
 pub use crate::i18n::Lang;
 pub use error::ApiError;
 
-use crate::admin;
 use crate::crypto::{Credential, Keys};
 use crate::metrics::Metrics;
 use crate::play::Play;
 use crate::store::RedisStore;
+
+/// The server pings every `heartbeat`; a client silent for `idle_timeout` (not even a pong)
+/// is gone, and its socket is closed with 1001 (config `http.ws_heartbeat_s`, `ws_idle_timeout_s`).
+#[derive(Debug, Clone, Copy)]
+pub struct WsTiming {
+    pub heartbeat: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
+}
 
 /// A participant credential stays valid this long (a contest lasts weeks, not years).
 pub const CREDENTIAL_MAX_AGE_S: i64 = 180 * 24 * 3600;
@@ -42,9 +52,9 @@ pub struct AppState {
     pub allowed_origins: Vec<String>,
     pub limiters: crate::limits::Limiters,
     pub pow: crate::pow::Pow,
-    pub ws_timing: crate::ws::connection::Timing,
+    pub ws_timing: WsTiming,
     /// Closes the open sockets of erased participants (on every node).
-    pub revocations: crate::ws::revoke::Revocations,
+    pub revocations: crate::privacy::revoke::Revocations,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `client_address`).
     pub trusted_proxies: Vec<client_address::Network>,
     /// The base of public links (`http.public_url`, else the listener's address).
@@ -162,11 +172,16 @@ where
 }
 
 /// Declares every API route once: `ROUTES` (method, path) for the OpenAPI comparison, and
-/// `register` for actix.
+/// `register` for actix. Routes served by an outer layer (the websocket's upgrade, `ws`,
+/// registered by `startup`) are listed first, without a handler.
 macro_rules! route_table {
-    ($( $method:ident $path:literal => $handler:expr ),* $(,)?) => {
+    (
+        served_elsewhere { $( $emethod:ident $epath:literal ),* $(,)? }
+        $( $method:ident $path:literal => $handler:expr ),* $(,)?
+    ) => {
         /// Every API route as (method, path), in the OpenAPI document's spelling.
-        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+        pub const ROUTES: &[(&str, &str)] =
+            &[ $( (stringify!($emethod), $epath), )* $( (stringify!($method), $path) ),* ];
         fn register(cfg: &mut web::ServiceConfig) {
             $( cfg.route($path, web::$method().to($handler)); )*
         }
@@ -174,10 +189,12 @@ macro_rules! route_table {
 }
 
 route_table! {
+    served_elsewhere {
+        get "/ws",
+    }
     get "/healthz" => health::healthz,
     get "/readyz" => health::readyz,
     get "/metrics" => health::metrics,
-    get "/ws" => crate::ws::route,
     get "/api/openapi.json" => openapi::document,
     get "/api/docs" => openapi::page,
     get "/api/communes" => contests::communes,
@@ -252,10 +269,10 @@ route_table! {
     get "/api/admin/contests/{id}/stats" => admin::stats::get,
     get "/api/admin/contests/{id}/stats.csv" => admin::stats::export_csv,
     get "/api/admin/contests/{id}/stats.xlsx" => admin::stats::export_xlsx,
-    get "/api/admin/contests/{id}/cases" => crate::abuse::cases::list,
-    post "/api/admin/contests/{id}/cases/scan" => crate::abuse::cases::run_scan,
-    post "/api/admin/cases/{id}/confirm" => crate::abuse::cases::confirm,
-    post "/api/admin/cases/{id}/dismiss" => crate::abuse::cases::dismiss,
+    get "/api/admin/contests/{id}/cases" => admin::cases::list,
+    post "/api/admin/contests/{id}/cases/scan" => admin::cases::run_scan,
+    post "/api/admin/cases/{id}/confirm" => admin::cases::confirm,
+    post "/api/admin/cases/{id}/dismiss" => admin::cases::dismiss,
 }
 
 /// Every route of the application.

@@ -2,7 +2,7 @@
 
 use super::pdf::{Document, Rgb, A4, BLACK, FONT};
 use super::{decimal_vi, int_vi, percent_vi, ReportData};
-use crate::admin::survey::TARGET_RATE;
+use crate::survey::TARGET_RATE;
 
 const MARGIN: f32 = 50.0;
 const WIDTH: f32 = A4.0 - 2.0 * MARGIN;

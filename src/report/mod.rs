@@ -10,8 +10,8 @@ pub mod xlsx;
 
 use sqlx::PgPool;
 
-use crate::admin::survey::{self, Summary};
 use crate::domain::units;
+use crate::survey::{self, Summary};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundLine {
@@ -130,7 +130,7 @@ pub async fn load(pg: &PgPool, contest: i64, round: Option<i64>) -> sqlx::Result
         .into_iter()
         .map(|(name, participants, headcount)| UnitLine { name, participants, headcount })
         .collect();
-    let awards: Vec<_> = crate::admin::winners::all_awards(pg, contest)
+    let awards: Vec<_> = crate::awards::all_awards(pg, contest)
         .await?
         .into_iter()
         .filter(|a| round.is_none_or(|r| r == a.round_id))

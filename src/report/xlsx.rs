@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
 use super::ReportData;
-use crate::admin::survey::TARGET_RATE;
+use crate::survey::TARGET_RATE;
 
 pub const SUMMARY: &str = "Tổng hợp";
 pub const SCORES: &str = "Phân bố điểm";

@@ -137,7 +137,7 @@ pub fn child_main() -> std::process::ExitCode {
     }
 }
 
-pub(super) fn busy() -> Refusal {
+pub fn busy() -> Refusal {
     Refusal::new(
         "busy",
         "Máy chủ đang đọc nhiều tệp khác, vui lòng thử lại sau ít phút.",

@@ -1,6 +1,6 @@
 //! The one gate every uploaded or imported table goes through (question banks, units; the
 //! console and `thiluat contest import` alike): a size limit while the body arrives
-//! (`receive`), a ZIP check before any XLSX is parsed (`zipcheck`), and readers that stream
+//! (`http::upload`), a ZIP check before any XLSX is parsed (`zipcheck`), and readers that stream
 //! rows with row, column and cell limits (`xlsx`, `csv`), so that nothing is allocated by a
 //! size the file declares. The server reads files in a child process of its own binary with
 //! memory, CPU and wall-clock limits (`isolate`): one organiser's file cannot stop a round.
@@ -8,12 +8,10 @@
 mod csv;
 pub mod image;
 pub mod isolate;
-mod receive;
 mod xlsx;
 mod zipcheck;
 
 pub use isolate::{table, table_from_file, use_parser_binary};
-pub use receive::{receive, rejected, upload_table};
 
 /// Rows of text cells, as a spreadsheet shows them (header first).
 pub type Table = Vec<Vec<String>>;
@@ -62,7 +60,7 @@ impl Refusal {
         }
     }
 
-    fn too_large() -> Self {
+    pub fn too_large() -> Self {
         let mib = MAX_BYTES >> 20;
         Self::new(
             "bytes",

@@ -30,13 +30,8 @@ const REPLY_DEADLINE: Duration = Duration::from_millis(1_800);
 /// turned into an error for that; a Postgres that hangs still gets an answer.
 const LOADING_REPLY_DEADLINE: Duration = Duration::from_secs(4);
 
-/// The server pings every `heartbeat`; a client silent for `idle_timeout` (not even a pong)
-/// is gone, and its socket is closed with 1001 (config `http.ws_heartbeat_s`, `ws_idle_timeout_s`).
-#[derive(Debug, Clone, Copy)]
-pub struct Timing {
-    pub heartbeat: Duration,
-    pub idle_timeout: Duration,
-}
+/// The heartbeat and idle timeout of every socket (in the application state).
+pub use crate::http::WsTiming as Timing;
 
 #[derive(serde::Deserialize)]
 pub struct WsQuery {
@@ -107,7 +102,7 @@ async fn run(
     mut stream: actix_ws::MessageStream,
     state: std::sync::Arc<AppState>,
     cred: Credential,
-    mut revoked: tokio::sync::broadcast::Receiver<super::revoke::Revoked>,
+    mut revoked: tokio::sync::broadcast::Receiver<crate::privacy::revoke::Revoked>,
 ) {
     let metrics = state.metrics.clone();
     metrics.open_connections.inc();
@@ -121,7 +116,7 @@ async fn run(
     let close: Option<CloseReason> = loop {
         tokio::select! {
             got = revoked.recv() => {
-                if super::revoke::must_close(&state.pg, cred.participant_id, got).await {
+                if crate::privacy::revoke::must_close(&state.pg, cred.participant_id, got).await {
                     let _ = session.text(ServerMessage::error("participant_erased", None).encode()).await;
                     break Some(CloseReason { code: CloseCode::Policy, description: Some("participant erased".into()) });
                 }

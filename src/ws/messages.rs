@@ -304,7 +304,8 @@ mod error_code_lists {
 
     #[test]
     fn every_code_the_socket_sends_is_listed() {
-        let sources = [include_str!("connection.rs"), include_str!("revoke.rs"), include_str!("messages.rs")];
+        let sources =
+            [include_str!("connection.rs"), include_str!("../privacy/revoke.rs"), include_str!("messages.rs")];
         for src in sources {
             for call in src.split("error(\"").skip(1) {
                 let code = call.split('"').next().unwrap_or_default();

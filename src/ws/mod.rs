@@ -3,7 +3,6 @@
 
 pub mod connection;
 pub mod messages;
-pub mod revoke;
 
 pub use connection::route;
 pub use messages::{ClientMessage, ServerMessage};

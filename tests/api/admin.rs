@@ -20,7 +20,7 @@ impl TestApp {
     pub async fn org_with_admin(&self, slug: &str) -> (i64, String) {
         let email = format!("admin@{slug}.example");
         let hasher = thiluat::auth::PasswordHasher::new(2);
-        let (org, _) = thiluat::admin::accounts::create_admin(
+        let (org, _) = thiluat::http::admin::accounts::create_admin(
             &self.pg,
             &hasher,
             slug,

@@ -58,7 +58,7 @@ async fn ranked_results_export_as_csv_and_xlsx_with_the_agencies_columns() {
     assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM for Excel");
     let mut reader = csv::Reader::from_reader(&csv[3..]);
     let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
-    assert_eq!(header, thiluat::admin::exports::RESULT_COLUMNS);
+    assert_eq!(header, thiluat::http::admin::exports::RESULT_COLUMNS);
     let rows: Vec<Vec<String>> = reader.records().map(|r| r.expect("row").iter().map(String::from).collect()).collect();
     assert_eq!(rows.len(), 3);
     for (i, row) in rows.iter().enumerate() {
@@ -276,7 +276,8 @@ async fn cells_a_spreadsheet_would_run_are_neutralised_in_every_export() {
     let (status, results) = download(&app, &admin, &format!("/api/admin/rounds/{round}/results.csv")).await;
     assert_eq!(status, 200);
     let rows = read(&results);
-    let unit_column = thiluat::admin::exports::RESULT_COLUMNS.iter().position(|c| *c == "Đơn vị").expect("unit column");
+    let unit_column =
+        thiluat::http::admin::exports::RESULT_COLUMNS.iter().position(|c| *c == "Đơn vị").expect("unit column");
     assert!(rows.iter().all(|r| r[unit_column] == format!("'{formula}")), "{rows:?}");
     assert!(rows.iter().all(|r| !r.iter().any(|c| c.starts_with('='))), "{rows:?}");
 

@@ -268,7 +268,7 @@ async fn the_served_document_is_the_embedded_one_and_is_sound() {
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "openapi: {}", doc["openapi"]);
     assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
     assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
-    assert_eq!(doc["components"]["securitySchemes"]["session"]["name"], thiluat::admin::SESSION_COOKIE);
+    assert_eq!(doc["components"]["securitySchemes"]["session"]["name"], thiluat::http::admin::SESSION_COOKIE);
 
     let problems = problems(&doc);
     assert!(problems.is_empty(), "{} problems in src/http/openapi.json:\n{}", problems.len(), problems.join("\n"));

@@ -184,7 +184,7 @@ async fn a_question_whose_accuracy_jumps_is_flagged_and_a_steady_one_is_not() {
     let (status, xlsx) = download(&app, &admin, &format!("/api/admin/rounds/{round}/question-stats.xlsx")).await;
     assert_eq!(status, 200);
     let sheet = thiluat::contest::bank::xlsx_rows(&xlsx).expect("xlsx");
-    assert_eq!(sheet[0], thiluat::admin::questions_stats::QUESTION_COLUMNS);
+    assert_eq!(sheet[0], thiluat::http::admin::questions_stats::QUESTION_COLUMNS);
     let flagged: Vec<(&str, &str)> = sheet[1..].iter().map(|r| (r[9].as_str(), r[10].as_str())).collect();
     assert_eq!(flagged, [("", ""), ("Có", "26/11/2026")]);
     use calamine::Reader;

@@ -343,7 +343,7 @@ async fn overall_ranking_collective_ranking_and_settings() {
     assert_eq!(status, 200);
     assert!(csv.starts_with(b"\xEF\xBB\xBF"));
     let rows = csv_rows(&csv);
-    assert_eq!(rows[0], thiluat::admin::collective::COLUMNS);
+    assert_eq!(rows[0], thiluat::http::admin::collective::COLUMNS);
     assert_eq!(rows[1], ["1", "U2", "Trường Ân Thi", "2", "4", "50", "1", "Giải Nhì: 1", "58"]);
     assert_eq!(rows[3], ["3", "U3", "Công an tỉnh", "1", "", "", "1", "Giải Nhất: 1", "10"]);
     let (status, xlsx) =
@@ -455,7 +455,7 @@ async fn participation_statistics_by_every_dimension_with_a_public_summary() {
     let (status, csv) = download(&app, &case.admin, &format!("{base}.csv")).await;
     assert_eq!(status, 200);
     let rows = csv_rows(&csv);
-    assert_eq!(rows[0], thiluat::admin::stats::COLUMNS);
+    assert_eq!(rows[0], thiluat::http::admin::stats::COLUMNS);
     assert_eq!(rows[1], ["Toàn cuộc thi", "Tổng", "", "Tổng số", "5", "10"]);
     assert!(rows.contains(&vec![
         "Tuần 1".into(),
@@ -579,7 +579,7 @@ async fn every_answer_export_names_options_by_letter_and_masks_without_the_permi
     let (status, csv) = download(&app, &case.admin, &format!("{url}.csv?personal=true")).await;
     assert_eq!(status, 200);
     let rows = csv_rows(&csv);
-    assert_eq!(rows[0], thiluat::admin::answers::COLUMNS);
+    assert_eq!(rows[0], thiluat::http::admin::answers::COLUMNS);
     assert_eq!(rows.len(), 3, "two answers");
     for (i, row) in rows[1..].iter().enumerate() {
         assert_eq!(row[0], attempt.to_string());

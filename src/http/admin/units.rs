@@ -66,7 +66,7 @@ pub async fn import_units(
             })
             .collect()
     } else {
-        let table = crate::upload::upload_table(&req, body, who.lang).await?;
+        let table = crate::http::upload::upload_table(&req, body, who.lang).await?;
         let existing: Vec<(String, Option<String>)> =
             sqlx::query_as("SELECT code, parent_code FROM units WHERE contest_id = $1")
                 .bind(id)

@@ -16,6 +16,8 @@
 //! Retention: `retention_days` after a contest's last round closes, `thiluat retention run`
 //! anonymises every remaining participant of the contest and drops all HMACs.
 
+pub mod revoke;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -128,7 +130,7 @@ pub async fn retention_run(pg: &PgPool, now: DateTime<Utc>, dry_run: bool) -> sq
             .bind(c.contest_id)
             .execute(&mut *tx)
             .await?;
-        crate::admin::audit::record(
+        crate::audit::record(
             &mut *tx,
             c.organisation_id,
             None,
@@ -218,7 +220,7 @@ pub async fn personal_data(pg: &PgPool, keys: &Keys, participant: i64) -> sqlx::
     .bind(participant)
     .fetch_all(pg)
     .await?;
-    let awards = crate::admin::winners::all_awards(pg, contest_id).await?;
+    let awards = crate::awards::all_awards(pg, contest_id).await?;
     let mut prizes = Vec::new();
     for a in awards.iter().filter(|a| a.participant_id == participant) {
         // Round 0 is the overall ranking, whose decisions are kept per contest.

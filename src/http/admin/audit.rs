@@ -6,32 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Organiser, Role};
+use crate::http::download::{self, Data, Kind};
 use crate::http::{ApiError, AppState};
 
-pub async fn record<'e, E: sqlx::PgExecutor<'e>>(
-    db: E,
-    org: Option<i64>,
-    account: Option<i64>,
-    action: &str,
-    (object_type, object_id): (&str, Option<String>),
-    address: Option<&str>,
-    details: serde_json::Value,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (organisation_id, account_id, action, object_type, object_id, address, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(org)
-    .bind(account)
-    .bind(action)
-    .bind(object_type)
-    .bind(object_id)
-    .bind(address)
-    .bind(details)
-    .execute(db)
-    .await
-    .map(|_| ())
-}
+pub use crate::audit::record;
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -108,8 +86,5 @@ pub async fn export_csv(
     let bytes = out.into_inner().map_err(|e| ApiError::internal(who.lang, &e))?;
     who.audit(&state.pg, Some(org), "audit.export", ("audit_log", Some(org.to_string())), json!({"rows": rows.len()}))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", "attachment; filename=\"nhat-ky.csv\""))
-        .body(bytes))
+    Ok(download::start(Kind::Csv, "nhat-ky.csv", Data::Personal).body(bytes))
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod answers;
 pub mod audit;
+pub mod cases;
 pub mod collective;
 pub mod contests;
 pub mod exports;

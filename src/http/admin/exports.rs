@@ -21,6 +21,7 @@ use super::{Organiser, Role};
 use crate::crypto::Keys;
 use crate::domain::text::spreadsheet_safe;
 use crate::domain::units;
+use crate::http::download::{self, Data, Kind};
 use crate::http::{ApiError, AppState, Lang};
 
 pub const RESULT_COLUMNS: [&str; 15] = [
@@ -389,10 +390,9 @@ where
         rx.poll_recv(cx)
             .map(|chunk| chunk.map(|c| c.map_err(|()| actix_web::error::ErrorInternalServerError("export failed"))))
     });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", format!("attachment; filename=\"{filename}\"")))
-        .streaming(body)
+    // Organiser exports are treated as personal data whatever they hold (so is all of
+    // /api/admin/, `http::policy`).
+    download::start(Kind::Csv, filename, Data::Personal).streaming(body)
 }
 
 /// What an XLSX export's producer sends to the thread building the workbook.
@@ -473,11 +473,7 @@ where
             }
         }
     });
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(("content-disposition", format!("attachment; filename=\"{filename}\"")))
-        .no_chunking(length)
-        .streaming(body))
+    Ok(download::start(Kind::Xlsx, filename, Data::Personal).no_chunking(length).streaming(body))
 }
 
 /// Writes text rows into constant-memory sheets, starting a new sheet (with the header)

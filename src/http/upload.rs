@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use serde_json::json;
 
-use super::{Refusal, MAX_BYTES};
 use crate::http::{ApiError, Lang};
+use crate::upload::{isolate, Refusal, Table, MAX_BYTES};
 
 /// Uploads received and read at once in this process: with the 20 MiB limit, their bodies
 /// hold at most 160 MiB (the children that read them are bounded separately, in `isolate`).
@@ -15,12 +15,12 @@ static RECEIVING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
 
 /// An uploaded table, through the whole gate: a turn among the uploads in progress, the body
 /// under the size limit, then the table read in a child process.
-pub async fn upload_table(req: &HttpRequest, payload: web::Payload, lang: Lang) -> Result<super::Table, ApiError> {
-    let Ok(Ok(_turn)) = tokio::time::timeout(super::isolate::WALL, RECEIVING.acquire()).await else {
-        return Err(rejected(lang, super::isolate::busy()));
+pub async fn upload_table(req: &HttpRequest, payload: web::Payload, lang: Lang) -> Result<Table, ApiError> {
+    let Ok(Ok(_turn)) = tokio::time::timeout(isolate::WALL, RECEIVING.acquire()).await else {
+        return Err(rejected(lang, isolate::busy()));
     };
     let body = receive(req, payload, lang).await?;
-    super::table(body).await.map_err(|r| rejected(lang, r))
+    crate::upload::table(body).await.map_err(|r| rejected(lang, r))
 }
 
 pub async fn receive(req: &HttpRequest, mut payload: web::Payload, lang: Lang) -> Result<web::Bytes, ApiError> {

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::{Organiser, Role};
 use crate::contest::bank::{self, BankQuestion, Difficulty, Translations};
+use crate::http::download::{self, Data, Kind};
 use crate::http::{ApiError, AppState};
 use crate::store::pg::OptionItem;
 
@@ -88,7 +89,7 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     let org = path.into_inner();
     who.require(org, Role::Organiser)?;
-    let rows = crate::upload::upload_table(&req, body, who.lang).await?;
+    let rows = crate::http::upload::upload_table(&req, body, who.lang).await?;
     let parsed = web::block(move || bank::parse_table(rows))
         .await
         .map_err(|e| ApiError::internal(who.lang, &e))?
@@ -142,10 +143,7 @@ pub async fn export(
         json!({"questions": rows.len()}),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .insert_header(("content-disposition", "attachment; filename=\"ngan-hang-cau-hoi.xlsx\""))
-        .body(bytes))
+    Ok(download::start(Kind::Xlsx, "ngan-hang-cau-hoi.xlsx", Data::Anonymous).body(bytes))
 }
 
 #[derive(serde::Deserialize)]

@@ -7,9 +7,9 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::scan::{self, ScanError};
-use crate::admin::contests::contest_org;
-use crate::admin::{Organiser, Role};
+use super::contests::contest_org;
+use super::{Organiser, Role};
+use crate::abuse::scan::{self, ScanError};
 use crate::domain::FieldError;
 use crate::http::{ApiError, AppState};
 

@@ -11,31 +11,21 @@
 //! are read from the rounds' results, which a disqualification or requalification
 //! recomputes, so the overall ranking follows at once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::{PgPool, Row};
 
 use super::contests::{contest_org, round_org};
 use super::{Organiser, Role};
+pub use crate::awards::{overall_awards, overall_settings, totals_sql, totals_sql_with, Overall, OVERALL_RULE};
 use crate::contest::collective::Scoring;
-use crate::contest::prizes::{allocate, Award, RoundRanking, Tier};
+use crate::contest::prizes::Award;
 use crate::domain::{units, FieldError};
 use crate::http::{ApiError, AppState};
-
-/// The overall ranking's chain, as SQL over the per-participant totals (fixed text).
-const OVERALL_ORDER: &str = "total_correct DESC, total_duration_ms ASC, last_submitted_at_ms ASC";
-pub const OVERALL_RULE: [&str; 3] = ["total_correct_desc", "total_duration_asc", "last_submitted_asc"];
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Overall {
-    #[serde(default)]
-    pub prizes: Vec<Tier>,
-}
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -160,69 +150,6 @@ pub async fn round_results(
         "round_id": round, "finalized": finalized, "chain": chain, "prediction_actual": actual,
         "total": total, "page": page, "per_page": per_page, "items": items,
     })))
-}
-
-/// The overall ranking's settings, or `None` when the contest does not rank overall.
-pub async fn overall_settings(pg: &PgPool, contest: i64) -> sqlx::Result<Option<Overall>> {
-    let v: Option<sqlx::types::Json<Overall>> =
-        sqlx::query_scalar("SELECT overall_ranking FROM contests WHERE id = $1").bind(contest).fetch_one(pg).await?;
-    Ok(v.map(|j| j.0))
-}
-
-fn totals_sql() -> String {
-    totals_sql_with("")
-}
-
-/// The per-participant totals ranked by the overall chain; `extra`: more aggregates over
-/// the participant's results `x` of finalised rounds `d` (each starting with a comma).
-pub(crate) fn totals_sql_with(extra: &str) -> String {
-    format!(
-        "WITH t AS ( \
-           SELECT x.participant_id, sum(x.correct)::bigint AS total_correct, sum(x.duration_ms)::bigint AS total_duration_ms, \
-                  max(x.submitted_at_ms) AS last_submitted_at_ms, count(*)::bigint AS rounds_counted{extra} \
-           FROM results x JOIN rounds d ON d.id = x.round_id \
-           WHERE d.contest_id = $1 AND d.finalized_at IS NOT NULL GROUP BY x.participant_id \
-         ) SELECT t.*, (RANK() OVER (ORDER BY {OVERALL_ORDER}))::bigint AS rank FROM t"
-    )
-}
-
-/// The overall prizes: tiers down the overall ranking, staff, disqualified and the winners
-/// the organiser rejected for an overall prize skipped. Awards carry round id 0 (they belong
-/// to no round).
-pub async fn overall_awards(pg: &PgPool, contest: i64) -> sqlx::Result<Vec<Award>> {
-    let Some(settings) = overall_settings(pg, contest).await? else { return Ok(Vec::new()) };
-    if settings.prizes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let never: HashSet<i64> = sqlx::query_scalar(
-        "SELECT id FROM participants WHERE contest_id = $1 AND (staff OR disqualified_at IS NOT NULL)",
-    )
-    .bind(contest)
-    .fetch_all(pg)
-    .await?
-    .into_iter()
-    .collect();
-    let rejected: HashSet<(i64, i64)> = sqlx::query_scalar(
-        "SELECT participant_id FROM overall_winner_checks WHERE contest_id = $1 AND status = 'rejected'",
-    )
-    .bind(contest)
-    .fetch_all(pg)
-    .await?
-    .into_iter()
-    .map(|p: i64| (0, p))
-    .collect();
-    // Only the top of the ranking can win: as many as there are prizes, plus those who cannot.
-    let needed = settings.prizes.iter().map(|t| t.count).sum::<usize>() + never.len() + rejected.len();
-    let ranked: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT participant_id, rank FROM ({}) r ORDER BY rank, participant_id LIMIT $2",
-        totals_sql()
-    )))
-    .bind(contest)
-    .bind(needed as i64)
-    .fetch_all(pg)
-    .await?;
-    let round = RoundRanking { round_id: 0, tiers: settings.prizes, ranked };
-    Ok(allocate(&[round], &rejected, &never, false))
 }
 
 /// The contest's overall ranking, a page at a time.

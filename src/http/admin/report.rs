@@ -8,6 +8,7 @@ use serde_json::json;
 use super::contests::contest_org;
 use super::survey::{round_of_contest, ReportQuery};
 use super::{Organiser, Role};
+use crate::http::download::{self, Data, Kind};
 use crate::http::{ApiError, AppState};
 
 async fn prepare(
@@ -33,8 +34,8 @@ async fn prepare(
 
 fn file_name(contest: i64, round: Option<i64>, ext: &str) -> String {
     match round {
-        Some(r) => format!("attachment; filename=\"bao-cao-cuoc-thi-{contest}-dot-{r}.{ext}\""),
-        None => format!("attachment; filename=\"bao-cao-cuoc-thi-{contest}.{ext}\""),
+        Some(r) => format!("bao-cao-cuoc-thi-{contest}-dot-{r}.{ext}"),
+        None => format!("bao-cao-cuoc-thi-{contest}.{ext}"),
     }
 }
 
@@ -44,8 +45,7 @@ pub async fn pdf(
     who: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    respond(path.into_inner(), query.round_id, who, &state, "pdf", "application/pdf", crate::report::layout::render)
-        .await
+    respond(path.into_inner(), query.round_id, who, &state, Kind::Pdf, crate::report::layout::render).await
 }
 
 pub async fn xlsx(
@@ -54,8 +54,7 @@ pub async fn xlsx(
     who: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    respond(path.into_inner(), query.round_id, who, &state, "xlsx", content_type, crate::report::xlsx::render).await
+    respond(path.into_inner(), query.round_id, who, &state, Kind::Xlsx, crate::report::xlsx::render).await
 }
 
 /// Gathers the report's figures (audited as an export), renders them off the workers (laying
@@ -65,17 +64,14 @@ async fn respond<E: std::fmt::Display + Send + 'static>(
     round_id: Option<i64>,
     who: Organiser,
     state: &AppState,
-    ext: &'static str,
-    content_type: &'static str,
+    kind: Kind,
     render: fn(&crate::report::ReportData) -> Result<Vec<u8>, E>,
 ) -> Result<HttpResponse, ApiError> {
+    let ext = if kind == Kind::Pdf { "pdf" } else { "xlsx" };
     let data = prepare(&who, state, contest, round_id, ext).await?;
     let bytes = web::block(move || render(&data))
         .await
         .map_err(|e| ApiError::internal(who.lang, &e))?
         .map_err(|e| ApiError::internal(who.lang, &e))?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("content-disposition", file_name(contest, round_id, ext)))
-        .body(bytes))
+    Ok(download::start(kind, &file_name(contest, round_id, ext), Data::Personal).body(bytes))
 }
