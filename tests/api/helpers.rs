@@ -224,9 +224,20 @@ impl TestApp {
     pub async fn persist_all(&self, round_id: i64) {
         let opts = thiluat::jobs::persister::Options { batch: 500, reclaim_idle_ms: 0 };
         let mut failed_once = false;
+        // Done when the stream is empty (persisted entries are trimmed), not when one batch
+        // finds nothing: with the jobs running, a submit read here can wait for its start,
+        // which the server's own persister holds in a transaction not yet committed.
+        let until = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             match thiluat::jobs::persister::persist_once(&self.pg, &self.state.redis, round_id, "test", opts).await {
-                Ok(0) => break,
+                Ok(0) => {
+                    let lag = thiluat::jobs::persister::lag(&self.state.redis, round_id).await.expect("stream length");
+                    if lag == 0 {
+                        break;
+                    }
+                    assert!(std::time::Instant::now() < until, "{lag} entries still not persisted after 20 s");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
                 Ok(_) => {}
                 Err(e) if !failed_once => {
                     failed_once = true;
