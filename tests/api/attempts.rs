@@ -57,8 +57,18 @@ async fn a_whole_attempt_over_the_websocket_then_resume_shows_the_result() {
     assert_eq!(board["entries"][0]["correct"], expected_correct);
 }
 
-#[actix_web::test]
-async fn answers_after_deadline_plus_grace_are_refused_and_the_attempt_is_auto_submitted() {
+/// A server with its jobs running, a round of 1.5 s per attempt and 0.3 s of grace, and one
+/// participant's attempt started over the websocket.
+struct Short {
+    app: TestApp,
+    round: i64,
+    p: Participant,
+    ws: WsClient,
+    snap: Value,
+    attempt: Value,
+}
+
+async fn short_attempt() -> Short {
     let app = spawn_app_with(Options {
         jobs: true,
         first_round: Some("time_limit_ms = 1500, grace_ms = 300"),
@@ -70,6 +80,12 @@ async fn answers_after_deadline_plus_grace_are_refused_and_the_attempt_is_auto_s
     let mut ws = app.ws(&p.token).await;
     let snap = ws.start(round).await;
     let attempt = snap["attempt_id"].clone();
+    Short { app, round, p, ws, snap, attempt }
+}
+
+#[actix_web::test]
+async fn answers_after_deadline_plus_grace_are_refused_and_the_attempt_is_auto_submitted() {
+    let Short { app: _server, round, p: _, mut ws, snap, attempt } = short_attempt().await;
     let remaining = snap["remaining_ms"].as_i64().expect("remaining");
     assert!(remaining <= 1500 && remaining > 500, "deadline is the server's: {remaining}");
     let (q0, o0) = questions(&snap)[0].clone();
@@ -111,17 +127,7 @@ async fn answers_after_deadline_plus_grace_are_refused_and_the_attempt_is_auto_s
 /// kept by the auto-submit, shown on resume, and reaches Postgres.
 #[actix_web::test]
 async fn a_prediction_saved_during_the_attempt_survives_a_submit_after_deadline_plus_grace() {
-    let app = spawn_app_with(Options {
-        jobs: true,
-        first_round: Some("time_limit_ms = 1500, grace_ms = 300"),
-        ..Options::default()
-    })
-    .await;
-    let round = app.round();
-    let p = app.participant().await;
-    let mut ws = app.ws(&p.token).await;
-    let snap = ws.start(round).await;
-    let attempt = snap["attempt_id"].clone();
+    let Short { app, round, p, mut ws, snap, attempt } = short_attempt().await;
     assert_eq!(snap["saved_prediction"], Value::Null);
     let saved =
         ws.request(json!({"type": "predict", "round_id": round, "attempt_id": attempt, "prediction": 41})).await;
