@@ -20,23 +20,8 @@ export async function login(base, email, password) {
 }
 
 /**
- * A new member's first login through the API: the one-time password an admin handed over,
- * then the member's own (issue 16 item 3: nothing else opens before).
- * @param {string} base @param {string} email @param {string} temporary @param {string} own @returns {Promise<Session>}
- */
-export async function firstLogin(base, email, temporary, own) {
-  const once = await login(base, email, temporary);
-  const res = await fetch(`${base}/api/admin/password`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: once.cookie, 'x-csrf-token': once.csrf },
-    body: JSON.stringify({ current_password: temporary, new_password: own }),
-  });
-  assert.equal(res.status, 200);
-  return login(base, email, own);
-}
-
-/**
- * The same in the console, as the person does it: the one-time password, the change form
+ * A new member's first login in the console, as the person does it (issue 16 item 3): the
+ * one-time password an admin handed over, the change form
  * the console shows instead of anything else, then the contests list.
  * @param {import('playwright-core').Page} page @param {string} base @param {string} email @param {string} temporary @param {string} own
  */
