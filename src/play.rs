@@ -15,7 +15,7 @@ use crate::store::pg;
 use crate::store::redis::{AnswerStatus, ArmedRound, AttemptState, Scored, StartOutcome};
 use crate::store::{RedisStore, ScriptError};
 
-pub use crate::domain::{PREDICTION_MAX, SEQ_MAX};
+use crate::domain::{PREDICTION_MAX, SEQ_MAX};
 
 /// A refusal with the protocol's error code, or a store failure.
 #[derive(Debug, thiserror::Error)]

@@ -52,7 +52,7 @@ impl Application {
                 config.http.ws_messages_per_minute,
             ),
             pow,
-            ws_timing: crate::ws::connection::Timing {
+            ws_timing: crate::http::WsTiming {
                 heartbeat: std::time::Duration::from_secs(config.http.ws_heartbeat_s.max(1)),
                 idle_timeout: std::time::Duration::from_secs(config.http.ws_idle_timeout_s.max(1)),
             },

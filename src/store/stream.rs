@@ -84,7 +84,7 @@ pub struct Submit {
     pub submitted_ms: i64,
     pub duration_ms: i64,
     pub correct: i32,
-    /// 0 ..= [`PREDICTION_MAX`]; `None` when the round asks for none or the submit was automatic.
+    /// 0 ..= [`PREDICTION_MAX`]; `None` when the participant gave none and saved none with `predict`.
     pub prediction: Option<i64>,
     pub auto: bool,
     /// `None` for a submit written before submits carried their start.

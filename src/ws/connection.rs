@@ -30,9 +30,6 @@ const REPLY_DEADLINE: Duration = Duration::from_millis(1_800);
 /// turned into an error for that; a Postgres that hangs still gets an answer.
 const LOADING_REPLY_DEADLINE: Duration = Duration::from_secs(4);
 
-/// The heartbeat and idle timeout of every socket (in the application state).
-pub use crate::http::WsTiming as Timing;
-
 #[derive(serde::Deserialize)]
 pub struct WsQuery {
     token: Option<String>,

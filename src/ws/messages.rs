@@ -8,7 +8,7 @@ use serde_json::Number;
 
 use crate::play::{AttemptSummary, ResultView, Snapshot};
 
-pub use crate::play::{PREDICTION_MAX, SEQ_MAX};
+use crate::domain::{PREDICTION_MAX, SEQ_MAX};
 /// Ids (rounds, questions, options) are positive `i64`s.
 pub const ID_MAX: i64 = i64::MAX;
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{audit, Organiser, Role, SESSION_COOKIE};
+use super::{Organiser, Role, SESSION_COOKIE};
 use crate::auth::{self, PasswordHasher, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
 use crate::http::{ApiError, AppState, Lang};
 
@@ -67,7 +67,7 @@ pub async fn create_admin(
     .bind(account)
     .execute(&mut *tx)
     .await?;
-    audit::record(
+    crate::audit::record(
         &mut *tx,
         Some(org),
         Some(account),
@@ -130,7 +130,7 @@ pub async fn login(
     let account = row.as_ref().map(|r| r.0);
     let action = if ok && row.as_ref().is_some_and(|r| !r.2) { "login" } else { "login.failed" };
     for org in orgs.iter().map(|o| Some(*o)).chain(orgs.is_empty().then_some(None)) {
-        audit::record(
+        crate::audit::record(
             &state.pg,
             org,
             account,

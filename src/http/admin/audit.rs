@@ -9,8 +9,6 @@ use super::{Organiser, Role};
 use crate::http::download::{self, Data, Kind};
 use crate::http::{ApiError, AppState};
 
-pub use crate::audit::record;
-
 #[derive(Deserialize)]
 pub struct AuditQuery {
     before: Option<i64>,

@@ -44,7 +44,7 @@ pub async fn standings(pg: &PgPool, contest: i64) -> sqlx::Result<(Scoring, Vec<
     .bind(contest)
     .fetch_all(pg)
     .await?;
-    let awards = super::winners::all_awards(pg, contest).await?;
+    let awards = crate::awards::all_awards(pg, contest).await?;
     let ids: Vec<i64> = awards.iter().map(|a| a.participant_id).collect();
     let unit_of: HashMap<i64, String> =
         sqlx::query_as::<_, (i64, String)>("SELECT id, unit_code FROM participants WHERE id = ANY($1)")

@@ -199,7 +199,7 @@ async fn authorize(
     format: &str,
 ) -> Result<HashMap<i64, String>, ApiError> {
     let contest = authorize_round_export(who, state, round, personal, format, "results").await?;
-    let awards = super::winners::awards(&state.pg, contest).await?;
+    let awards = crate::awards::awards(&state.pg, contest).await?;
     Ok(awards.into_iter().filter(|a| a.round_id == round).map(|a| (a.participant_id, a.prize)).collect())
 }
 

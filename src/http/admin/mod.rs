@@ -107,7 +107,7 @@ impl Organiser {
         object: (&str, Option<String>),
         details: serde_json::Value,
     ) -> Result<(), ApiError> {
-        audit::record(db, org, Some(self.account_id), action, object, self.address.as_deref(), details)
+        crate::audit::record(db, org, Some(self.account_id), action, object, self.address.as_deref(), details)
             .await
             .map_err(|e| ApiError::internal(self.lang, &crate::telemetry::db_error(&e)))
     }

@@ -17,8 +17,8 @@ use super::exports::{
     authorize_export, csv_response, duration_text, person_cells, xlsx_response, ExportQuery, Rows, SheetWriter,
     TieOrder, PERSON_SQL, RESULT_COLUMNS,
 };
-use super::results::{overall_awards, overall_settings, totals_sql_with};
 use super::{Organiser, Role};
+use crate::awards::{overall_awards, overall_settings, totals_sql_with};
 use crate::crypto::Keys;
 use crate::http::{ApiError, AppState};
 

@@ -21,7 +21,7 @@ use sqlx::{PgPool, Row};
 
 use super::contests::{contest_org, round_org};
 use super::{Organiser, Role};
-pub use crate::awards::{overall_awards, overall_settings, totals_sql, totals_sql_with, Overall, OVERALL_RULE};
+use crate::awards::{overall_awards, overall_settings, totals_sql, Overall, OVERALL_RULE};
 use crate::contest::collective::Scoring;
 use crate::contest::prizes::Award;
 use crate::domain::{units, FieldError};

@@ -17,7 +17,7 @@ use super::{Organiser, Role};
 use crate::crypto::Credential;
 use crate::domain::FieldError;
 use crate::http::{ApiError, AppState, Lang};
-pub use crate::survey::{summary, Summary, COMMENT_MAX_CHARS, TARGET_RATE};
+use crate::survey::{summary, COMMENT_MAX_CHARS, TARGET_RATE};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::contests::{contest_org, participant_org};
 use super::{Organiser, Role};
-pub use crate::awards::{all_awards, awards, describe, published_winners, PublicWinner, WinnerRow};
+use crate::awards::{all_awards, describe, published_winners};
 use crate::domain::units;
 use crate::http::{ApiError, AppState, Lang};
 
